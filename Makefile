@@ -1,0 +1,45 @@
+# slackgate — every command a developer or CI needs. `make help` lists them.
+# The virtual environment is rebuilt only when pyproject.toml (the one place
+# versions are pinned) or package.json changes, so re-running is fast.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help test lint check-python check-node setup
+
+help: ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
+	  echo "slackgate needs Python 3.11 or newer as '$(PYTHON)'."; \
+	  echo "Install it (e.g. 'apt-get install python3.11 python3.11-venv') or run 'make PYTHON=/path/to/python3.11 ...'."; \
+	  exit 1; }
+
+check-node:
+	@command -v node >/dev/null 2>&1 || { \
+	  echo "slackgate needs Node.js 18 or newer (the AWS CDK runs on it); 'node' was not found on PATH."; \
+	  echo "Install it (e.g. 'apt-get install nodejs npm') and run the command again."; \
+	  exit 1; }
+	@node -e 'process.exit(parseInt(process.versions.node) >= 18 ? 0 : 1)' || { \
+	  echo "slackgate needs Node.js 18 or newer; found $$(node --version)."; exit 1; }
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory check-python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP) ## create .venv and install the pinned dependencies
+
+lint: $(STAMP) ## ruff over the whole repository
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: check-node $(STAMP) lint ## set up, lint and run every test
+	$(BIN)/python -m pytest -n auto

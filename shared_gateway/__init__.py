@@ -1,0 +1,1 @@
+"""slackgate's shared gateway: the relay, its local server, the platform stack and the audit."""

@@ -1,0 +1,233 @@
+"""The registry of teams and channels: a TOML file, loaded once and validated whole.
+
+Format (see DESIGN.md)::
+
+    [teams.payments]
+    channels = ["payments-alerts"]
+    link_domains = ["example.com"]
+    action = "block"                  # or "redact": replace findings and forward
+
+    [channels.payments-alerts]
+    secret = "slackgate/channels/payments-alerts"
+    # url = "http://127.0.0.1:9000/hook"   # local development and tests only
+
+Every problem is collected (not just the first) and reported as
+``<file>: <key>: <what is wrong> — <how to fix it>``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TEAM_SLUG = re.compile(r"[a-z][a-z0-9]{1,20}")
+CHANNEL_ALIAS = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+# A DNS name as a registry author writes it: labels of letters, digits and hyphens.
+DOMAIN_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
+SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+ACTIONS = ("block", "redact")
+
+TEAM_KEYS = {"channels", "link_domains", "action", "rate_limit_per_minute"}
+CHANNEL_KEYS = {"secret", "url"}
+TOP_LEVEL_KEYS = {"teams", "channels"}
+
+
+class RegistryError(ValueError):
+    """The registry cannot be used. `problems` lists every problem found, one line each."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  {source}: {p}" for p in problems)
+        super().__init__(f"invalid registry {source} ({len(problems)} problem(s)):\n{lines}")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    alias: str
+    secret: str | None = None  # Secrets Manager secret holding the webhook URL
+    url: str | None = None  # local development and tests only
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    slug: str
+    channels: frozenset[str]
+    link_domains: tuple[str, ...]
+    action: str = "block"
+    # Per relay instance (a Lambda container); None means unlimited.
+    rate_limit_per_minute: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    source: str
+    teams: dict[str, Team]
+    channels: dict[str, Channel]
+
+    def local_url_channels(self) -> list[str]:
+        """Aliases configured with a plain `url` (fine locally, refused for deployment)."""
+        return sorted(alias for alias, ch in self.channels.items() if ch.url is not None)
+
+
+def load_registry(path: str | Path) -> Registry:
+    """Reads and validates the registry at `path`; raises RegistryError naming every problem."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryError(
+            source, ["file not found — set SLACKGATE_CONFIG to the registry's path"]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(source, [f"cannot be read as UTF-8 text: {exc}"]) from None
+    return parse_registry(text, source)
+
+
+def parse_registry(text: str, source: str = "<registry>") -> Registry:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # TOML's own message carries the line and column; it also catches duplicate keys.
+        raise RegistryError(source, [f"not valid TOML: {exc}"]) from None
+    problems: list[str] = []
+    for key in sorted(set(data) - TOP_LEVEL_KEYS):
+        problems.append(f"{key}: unknown top-level key — only [teams.*] and [channels.*] exist")
+    channels = _parse_channels(_table(data, "channels", problems), problems)
+    teams = _parse_teams(_table(data, "teams", problems), channels, problems)
+    if not teams and "teams" in data:
+        problems.append("teams: no team defined — add a [teams.<slug>] table")
+    if problems:
+        raise RegistryError(source, problems)
+    return Registry(source=source, teams=teams, channels=channels)
+
+
+def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"{key}: must be a table of tables, like [{key}.<name>]")
+        return {}
+    if not value:
+        problems.append(f"{key}: missing or empty — add at least one [{key}.<name>] table")
+    return value
+
+
+def _parse_channels(raw: dict[str, Any], problems: list[str]) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {}
+    for alias, body in raw.items():
+        where = f"channels.{alias}"
+        if not CHANNEL_ALIAS.fullmatch(alias):
+            problems.append(
+                f"{where}: bad channel alias {alias!r} — use 1-63 lowercase letters, digits "
+                "and hyphens, starting with a letter or digit"
+            )
+            continue
+        if not isinstance(body, dict):
+            problems.append(f"{where}: must be a table with `secret` or `url`")
+            continue
+        for key in sorted(set(body) - CHANNEL_KEYS):
+            problems.append(f"{where}.{key}: unknown key — a channel has `secret` or `url`")
+        secret, url = body.get("secret"), body.get("url")
+        if (secret is None) == (url is None):
+            problems.append(
+                f"{where}: needs exactly one of `secret` (the Secrets Manager secret holding the "
+                "webhook URL) or `url` (local development only)"
+            )
+            continue
+        if secret is not None and not (isinstance(secret, str) and SECRET_NAME.fullmatch(secret)):
+            problems.append(
+                f"{where}.secret: {secret!r} is not a Secrets Manager secret name "
+                "(letters, digits and /_+=.@-), e.g. \"slackgate/channels/" + alias + '"'
+            )
+            continue
+        if url is not None and not (
+            isinstance(url, str) and re.fullmatch(r"https?://[^\s/]+(/\S*)?", url)
+        ):
+            problems.append(f"{where}.url: {url!r} is not an http(s) URL")
+            continue
+        channels[alias] = Channel(alias=alias, secret=secret, url=url)
+    return channels
+
+
+def _parse_teams(
+    raw: dict[str, Any], channels: dict[str, Channel], problems: list[str]
+) -> dict[str, Team]:
+    teams: dict[str, Team] = {}
+    owners: dict[str, str] = {}
+    for slug, body in raw.items():
+        where = f"teams.{slug}"
+        if not TEAM_SLUG.fullmatch(slug):
+            problems.append(
+                f"{where}: bad team slug {slug!r} — use 2-21 lowercase letters and digits, "
+                "starting with a letter (it becomes part of role names: slackgate-<team>-...)"
+            )
+            continue
+        if not isinstance(body, dict):
+            problems.append(f"{where}: must be a table with `channels` and `link_domains`")
+            continue
+        for key in sorted(set(body) - TEAM_KEYS):
+            problems.append(
+                f"{where}.{key}: unknown key — a team has {', '.join(sorted(TEAM_KEYS))}"
+            )
+        team_channels = _string_list(body, "channels", where, problems, required=True)
+        for alias in team_channels:
+            if alias not in channels:
+                problems.append(
+                    f"{where}.channels: unknown channel {alias!r} — define [channels.{alias}]"
+                )
+            owners.setdefault(alias, slug)
+        if len(set(team_channels)) != len(team_channels):
+            problems.append(f"{where}.channels: lists a channel more than once")
+        domains = _string_list(body, "link_domains", where, problems, required=False)
+        normalised_domains = []
+        for domain in domains:
+            name = domain.strip().lower().rstrip(".")
+            try:
+                name = name.encode("idna").decode("ascii")
+            except UnicodeError:
+                name = ""
+            if not DOMAIN_NAME.fullmatch(name):
+                problems.append(
+                    f"{where}.link_domains: {domain!r} is not a domain name — write a bare "
+                    "host such as \"example.com\" (no scheme, port, path or wildcard)"
+                )
+            else:
+                normalised_domains.append(name)
+        action = body.get("action", "block")
+        if action not in ACTIONS:
+            problems.append(f"{where}.action: {action!r} — use \"block\" or \"redact\"")
+        rate = body.get("rate_limit_per_minute")
+        if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 1):
+            problems.append(f"{where}.rate_limit_per_minute: {rate!r} — use a positive integer")
+        teams[slug] = Team(
+            slug=slug,
+            channels=frozenset(team_channels),
+            link_domains=tuple(dict.fromkeys(normalised_domains)),
+            action=action if action in ACTIONS else "block",
+            rate_limit_per_minute=rate if isinstance(rate, int) else None,
+        )
+    for alias in sorted(set(channels) - set(owners)):
+        problems.append(
+            f"channels.{alias}: no team lists this channel — add it to a team's `channels` "
+            "or remove it"
+        )
+    return teams
+
+
+def _string_list(
+    body: dict[str, Any], key: str, where: str, problems: list[str], *, required: bool
+) -> list[str]:
+    value = body.get(key)
+    if value is None:
+        if required:
+            problems.append(f'{where}.{key}: missing — e.g. {key} = ["..."]')
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(f"{where}.{key}: must be a list of strings")
+        return []
+    if required and not value:
+        problems.append(f"{where}.{key}: empty — list at least one")
+    return value
