@@ -26,7 +26,9 @@ from typing import Any
 TEAM_SLUG = re.compile(r"[a-z][a-z0-9]{1,20}")
 CHANNEL_ALIAS = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # A DNS name as a registry author writes it: labels of letters, digits and hyphens.
-DOMAIN_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
+DOMAIN_NAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}"
+)
 SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 ACTIONS = ("block", "redact")
 
@@ -140,7 +142,7 @@ def _parse_channels(raw: dict[str, Any], problems: list[str]) -> dict[str, Chann
         if secret is not None and not (isinstance(secret, str) and SECRET_NAME.fullmatch(secret)):
             problems.append(
                 f"{where}.secret: {secret!r} is not a Secrets Manager secret name "
-                "(letters, digits and /_+=.@-), e.g. \"slackgate/channels/" + alias + '"'
+                '(letters, digits and /_+=.@-), e.g. "slackgate/channels/' + alias + '"'
             )
             continue
         if url is not None and not (
@@ -192,13 +194,13 @@ def _parse_teams(
             if not DOMAIN_NAME.fullmatch(name):
                 problems.append(
                     f"{where}.link_domains: {domain!r} is not a domain name — write a bare "
-                    "host such as \"example.com\" (no scheme, port, path or wildcard)"
+                    'host such as "example.com" (no scheme, port, path or wildcard)'
                 )
             else:
                 normalised_domains.append(name)
         action = body.get("action", "block")
         if action not in ACTIONS:
-            problems.append(f"{where}.action: {action!r} — use \"block\" or \"redact\"")
+            problems.append(f'{where}.action: {action!r} — use "block" or "redact"')
         rate = body.get("rate_limit_per_minute")
         if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 1):
             problems.append(f"{where}.rate_limit_per_minute: {rate!r} — use a positive integer")

@@ -1,0 +1,1 @@
+"""Small commands of `python -m shared_gateway` that need no package of their own."""

@@ -1,0 +1,164 @@
+"""Sends a checked message to a Slack incoming webhook, within one deadline.
+
+Plain ``http.client`` on purpose: no proxy taken from the environment, no redirect
+followed, no header beyond the few set here — the request carries the message and nothing
+else. Retries 429 (honouring Retry-After) and 5xx with exponential backoff, and a dropped
+connection once per attempt budget, but never past the deadline. The webhook URL is never
+put into an exception message or a log line: it is a credential.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+USER_AGENT = "slackgate-relay/1"
+MAX_ATTEMPTS = 4
+BASE_BACKOFF_SECONDS = 0.25
+MAX_RESPONSE_BYTES = 4096  # Slack answers "ok" or a short error code
+
+
+class UpstreamError(Exception):
+    """Slack refused the message or could not be reached (502 `upstream_error`)."""
+
+
+class UpstreamTimeout(UpstreamError):
+    """No answer from Slack within the deadline (504 `upstream_timeout`)."""
+
+
+class UpstreamRateLimited(UpstreamError):
+    """Slack kept answering 429 past the deadline (429 `rate_limited`, Retry-After passed on)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    status: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarder:
+    """Posts JSON to webhooks. `deadline_seconds` bounds all attempts together."""
+
+    deadline_seconds: float = 8.0
+    attempt_timeout_seconds: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+    def send(self, webhook_url: str, payload: dict[str, Any]) -> Delivery:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        target = _Target.parse(webhook_url)
+        deadline = self.clock() + self.deadline_seconds
+        problem, timed_out, slack_retry_after = "no attempt was made", False, None
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                break
+            retry_after = None
+            try:
+                status, retry_after, answer = target.post(
+                    body, timeout=min(self.attempt_timeout_seconds, remaining)
+                )
+            except TimeoutError:
+                problem, timed_out = "no answer in time", True
+            except (OSError, http.client.HTTPException) as exc:
+                # Refused or dropped before an answer: worth another try.
+                problem, timed_out = f"connection failed ({type(exc).__name__})", False
+            else:
+                if 200 <= status < 300:
+                    return Delivery(status=status, attempts=attempt)
+                if status != 429 and status < 500:
+                    # Slack's answer is a short code such as invalid_blocks or no_service.
+                    raise UpstreamError(f"Slack refused the message: HTTP {status} {answer}")
+                problem, timed_out = f"HTTP {status} {answer}".strip(), False
+                slack_retry_after = retry_after if status == 429 else None
+            wait = BASE_BACKOFF_SECONDS * 2 ** (attempt - 1) if retry_after is None else retry_after
+            if attempt == MAX_ATTEMPTS or self.clock() + wait >= deadline:
+                break
+            self.sleep(wait)
+        if timed_out:
+            raise UpstreamTimeout(f"Slack did not answer within {self.deadline_seconds:g} s")
+        if slack_retry_after is not None:
+            raise UpstreamRateLimited(
+                f"Slack is rate limiting this channel; retry in {slack_retry_after:g} s",
+                slack_retry_after,
+            )
+        raise UpstreamError(f"Slack could not take the message ({problem})")
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    https: bool
+    host: str
+    port: int | None
+    path: str
+
+    @classmethod
+    def parse(cls, url: str) -> _Target:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UpstreamError("the channel's webhook is not an http(s) URL")
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        return cls(parts.scheme == "https", parts.hostname, parts.port, path)
+
+    def post(self, body: bytes, timeout: float) -> tuple[int, float | None, str]:
+        connection: http.client.HTTPConnection
+        if self.https:
+            connection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=timeout, context=_tls_context()
+            )
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            connection.request(
+                "POST",
+                self.path,
+                body=body,
+                headers={
+                    "Content-Type": "application/json; charset=utf-8",
+                    "User-Agent": USER_AGENT,
+                },
+            )
+            response = connection.getresponse()
+            answer = response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
+            return response.status, _retry_after(response.getheader("Retry-After")), _short(answer)
+        finally:
+            connection.close()
+
+
+_TLS: ssl.SSLContext | None = None
+
+
+def _tls_context() -> ssl.SSLContext:
+    global _TLS  # built once per container: loading the CA bundle costs milliseconds
+    if _TLS is None:
+        _TLS = ssl.create_default_context()
+    return _TLS
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # an HTTP date is legal but Slack sends seconds; fall back to backoff
+    return max(0.0, min(seconds, 60.0))
+
+
+def _short(answer: str) -> str:
+    # Only a code-like first line of Slack's answer is ever repeated.
+    first = answer.strip().splitlines()[0] if answer.strip() else ""
+    return "".join(ch for ch in first[:80] if ch.isalnum() or ch in "_-. ")

@@ -1,0 +1,68 @@
+"""Who is calling: the team comes from the IAM principal API Gateway authenticated, nothing else.
+
+API Gateway (AWS_IAM authorization) puts the SigV4-verified caller in
+``requestContext.identity.userArn``, e.g.
+``arn:aws:sts::123456789012:assumed-role/slackgate-payments-nightly/fn``. A team's function
+role is named ``slackgate-<team>-<rest>``; team slugs contain no hyphen, so the split is
+unambiguous. Headers, query and body are never consulted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .reasons import Reason
+from .registry import Registry, Team
+
+# Partitions AWS has today; an ARN from anywhere else is not one of ours.
+_ASSUMED_ROLE_ARN = re.compile(
+    r"arn:(?:aws|aws-cn|aws-us-gov):sts::(?P<account>\d{12}):assumed-role/"
+    r"(?P<role>slackgate-(?P<team>[a-z][a-z0-9]{1,20})-[A-Za-z0-9+=,.@_-]+)"
+    r"/(?P<session>[A-Za-z0-9+=,.@_-]{2,64})"
+)
+MAX_ROLE_NAME = 64  # IAM's limit; a longer "role" cannot be a real one
+
+
+class CallerRejected(Exception):
+    """The caller is not a known slackgate team function (403 `unknown_caller`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.reason = Reason(
+            rule="caller_identity", path="requestContext.identity", message=message
+        )
+
+
+def caller_arn(event: Mapping[str, Any]) -> str | None:
+    context = event.get("requestContext")
+    identity = context.get("identity") if isinstance(context, Mapping) else None
+    arn = identity.get("userArn") if isinstance(identity, Mapping) else None
+    return arn if isinstance(arn, str) else None
+
+
+def team_of_caller(
+    event: Mapping[str, Any], registry: Registry, expected_account: str | None = None
+) -> Team:
+    """Returns the registered team whose function signed this request, or raises CallerRejected."""
+    arn = caller_arn(event)
+    if not arn:
+        raise CallerRejected(
+            "no authenticated caller — requests must be SigV4-signed by a slackgate function role"
+        )
+    match = _ASSUMED_ROLE_ARN.fullmatch(arn)
+    if match is None or len(match["role"]) > MAX_ROLE_NAME:
+        raise CallerRejected(
+            "the caller is not a slackgate function role (expected an assumed role named "
+            "slackgate-<team>-<function>)"
+        )
+    if expected_account is not None and match["account"] != expected_account:
+        raise CallerRejected("the caller's role belongs to another AWS account")
+    team = registry.teams.get(match["team"])
+    if team is None:
+        raise CallerRejected(
+            f"team {match['team']!r} is not in the relay's registry — ask the platform team "
+            "to add it"
+        )
+    return team

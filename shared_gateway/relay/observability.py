@@ -1,0 +1,76 @@
+"""One structured JSON line per request, which is also a CloudWatch embedded-metric document.
+
+The line carries what an operator needs to follow a message — ids, team, channel, decision,
+rule ids, sizes, the payload's SHA-256 — and never the content, the reasons' text or the
+webhook. CloudWatch turns the `_aws` section into metrics (namespace `Slackgate`,
+dimension `Service=relay`) with no API call on the request path.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TextIO
+
+NAMESPACE = "Slackgate"
+SERVICE = "relay"
+METRICS = ("MessagesAccepted", "MessagesBlocked", "UpstreamErrors", "MessagesRedacted")
+
+
+@dataclass(slots=True)
+class RequestRecord:
+    request_id: str
+    status: int = 0
+    decision: str = "pending"  # delivered | blocked | rejected | upstream_error | error
+    error: str | None = None
+    message_id: str | None = None
+    team: str | None = None
+    channel: str | None = None
+    rules: list[str] = field(default_factory=list)
+    body_bytes: int = 0
+    strings_scanned: int = 0
+    payload_sha256: str | None = None
+    redactions: int = 0
+    upstream_attempts: int = 0
+    duration_ms: float = 0.0
+
+
+def log_line(record: RequestRecord, now_ms: int | None = None) -> str:
+    counts = {
+        "MessagesAccepted": int(record.decision == "delivered"),
+        "MessagesBlocked": int(record.decision == "blocked"),
+        "UpstreamErrors": int(record.decision == "upstream_error"),
+        "MessagesRedacted": int(record.redactions > 0),
+    }
+    directives = [
+        {
+            "Namespace": NAMESPACE,
+            "Dimensions": [["Service"]],
+            "Metrics": [{"Name": name, "Unit": "Count"} for name in METRICS],
+        }
+    ]
+    document: dict[str, object] = {"level": "INFO", "event": "relay_request", **asdict(record)}
+    if record.decision == "blocked" and record.rules:
+        # Blocked messages by their first rule: enough to see which detector fires.
+        document["Rule"] = record.rules[0]
+        directives.append(
+            {
+                "Namespace": NAMESPACE,
+                "Dimensions": [["Service", "Rule"]],
+                "Metrics": [{"Name": "MessagesBlockedByRule", "Unit": "Count"}],
+            }
+        )
+        document["MessagesBlockedByRule"] = 1
+    document.update(counts)
+    document["Service"] = SERVICE
+    document["_aws"] = {
+        "Timestamp": now_ms if now_ms is not None else int(time.time() * 1000),
+        "CloudWatchMetrics": directives,
+    }
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def emit(record: RequestRecord, stream: TextIO | None = None) -> None:
+    print(log_line(record), file=stream or sys.stdout, flush=True)

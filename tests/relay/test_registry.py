@@ -1,0 +1,188 @@
+"""The registry: every mistake is reported with the file, the key and how to fix it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared_gateway.relay.registry import RegistryError, load_registry, parse_registry
+
+VALID = """
+[teams.payments]
+channels = ["payments-alerts"]
+link_domains = ["Example.COM.", "bücher.example"]
+action = "redact"
+rate_limit_per_minute = 30
+
+[channels.payments-alerts]
+secret = "slackgate/channels/payments-alerts"
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(RegistryError) as caught:
+        parse_registry(text, "reg.toml")
+    return caught.value.problems
+
+
+def test_valid_registry_is_normalised() -> None:
+    registry = parse_registry(VALID, "reg.toml")
+    team = registry.teams["payments"]
+    assert team.channels == frozenset({"payments-alerts"})
+    # Domains are compared after IDNA, lowercase, without the trailing dot.
+    assert team.link_domains == ("example.com", "xn--bcher-kva.example")
+    assert team.action == "redact"
+    assert team.rate_limit_per_minute == 30
+    assert registry.channels["payments-alerts"].secret == "slackgate/channels/payments-alerts"
+    assert registry.local_url_channels() == []
+
+
+def test_bundled_example_registry_is_valid() -> None:
+    registry = load_registry(Path(__file__).parents[2] / "shared_gateway" / "registry.toml")
+    assert set(registry.teams) == {"payments", "search"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            '[teams.Payments]\nchannels=["a"]\n[channels.a]\nurl="http://127.0.0.1:1/h"',
+            "teams.Payments: bad team slug 'Payments'",
+            id="uppercase-team-slug",
+        ),
+        pytest.param(
+            '[teams.p]\nchannels=["a"]\n[channels.a]\nurl="http://127.0.0.1:1/h"',
+            "teams.p: bad team slug 'p'",
+            id="team-slug-too-short",
+        ),
+        pytest.param(
+            '[teams.pay-ments]\nchannels=["a"]\n[channels.a]\nurl="http://127.0.0.1:1/h"',
+            "bad team slug 'pay-ments'",
+            id="hyphen-in-team-slug",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["nope"]\n[channels.a]\nurl="http://127.0.0.1:1/h"',
+            "teams.payments.channels: unknown channel 'nope' — define [channels.nope]",
+            id="unknown-channel-reference",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\n[channels.a]\n',
+            "channels.a: needs exactly one of `secret`",
+            id="channel-without-secret-or-url",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\n[channels.a]\nsecret="s"\nurl="http://x/h"',
+            "channels.a: needs exactly one of `secret`",
+            id="channel-with-both",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a","a"]\n[channels.a]\nsecret="s"',
+            "teams.payments.channels: lists a channel more than once",
+            id="duplicate-channel-in-team",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\n[channels.a]\nsecret="s"\n[channels.a]\nsecret="t"',
+            "not valid TOML",
+            id="duplicate-table",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\n[channels.A_B]\nsecret="s"\n',
+            "channels.A_B: bad channel alias 'A_B'",
+            id="bad-channel-alias",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\nlink_domains=["https://example.com"]\n'
+            '[channels.a]\nsecret="s"',
+            "teams.payments.link_domains: 'https://example.com' is not a domain name",
+            id="domain-with-scheme",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\nlink_domains=["*.example.com"]\n'
+            '[channels.a]\nsecret="s"',
+            "is not a domain name",
+            id="wildcard-domain",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\naction="drop"\n[channels.a]\nsecret="s"',
+            'teams.payments.action: \'drop\' — use "block" or "redact"',
+            id="bad-action",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\nrate_limit_per_minute=0\n[channels.a]\nsecret="s"',
+            "rate_limit_per_minute: 0 — use a positive integer",
+            id="bad-rate-limit",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\nchanels=["a"]\n[channels.a]\nsecret="s"',
+            "teams.payments.chanels: unknown key",
+            id="misspelt-key",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\n[channels.a]\nsecret="s"\n[channels.b]\nsecret="t"',
+            "channels.b: no team lists this channel",
+            id="orphan-channel",
+        ),
+        pytest.param(
+            '[teams.payments]\nchannels=["a"]\n[channels.a]\nurl="ftp://x/h"',
+            "channels.a.url: 'ftp://x/h' is not an http(s) URL",
+            id="non-http-url",
+        ),
+        pytest.param("teams = 1", "teams: must be a table of tables", id="teams-not-a-table"),
+        pytest.param("x = 1 = 2", "not valid TOML", id="not-toml"),
+    ],
+)
+def test_registry_errors_name_the_key_and_the_fix(text: str, expected: str) -> None:
+    found = problems(text)
+    assert any(expected in p for p in found), found
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    found = problems(
+        '[teams.X]\nchannels=["a"]\n[teams.ok]\nchannels=["zz"]\naction="x"\n'
+        '[channels.a]\nsecret="s"'
+    )
+    assert len(found) >= 3
+    with pytest.raises(RegistryError) as caught:
+        parse_registry('[teams.X]\nchannels=["a"]\n[channels.a]\nsecret="s"', "team.toml")
+    assert str(caught.value).startswith("invalid registry team.toml")
+    assert "team.toml: teams.X" in str(caught.value)
+
+
+def test_missing_file_says_what_to_set(tmp_path: Path) -> None:
+    with pytest.raises(RegistryError, match="SLACKGATE_CONFIG"):
+        load_registry(tmp_path / "absent.toml")
+
+
+def run_check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shared_gateway", "check-registry", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_registry_command(tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text(VALID)
+    result = run_check(str(good))
+    assert result.returncode == 0, result.stderr
+    assert "1 team(s), 1 channel(s)" in result.stdout
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[teams.payments]\nchannels=["missing"]\n')
+    result = run_check(str(bad))
+    assert result.returncode == 1
+    assert f"{bad}: teams.payments.channels: unknown channel 'missing'" in result.stderr
+
+
+def test_check_registry_deployable_refuses_plain_urls(tmp_path: Path) -> None:
+    local = tmp_path / "local.toml"
+    local.write_text('[teams.payments]\nchannels=["a"]\n[channels.a]\nurl="http://127.0.0.1:9/h"')
+    assert run_check(str(local)).returncode == 0
+    result = run_check("--deployable", str(local))
+    assert result.returncode == 1
+    assert "channels.a.url: a plain webhook URL is for local use only" in result.stderr
