@@ -73,7 +73,13 @@ def evaluate(message: Message, team: Team) -> Verdict:
         raise PayloadRejected("content_blocked", link_reasons + secret_reasons)
     for site, text, findings in zip(sites, texts, findings_per_text, strict=True):
         if findings:
-            site.container[site.slot] = scanner.redact(text, findings)  # type: ignore[index]
+            redacted = scanner.redact(text, findings)
+            # Redaction forwards the normalised text, in which full-width look-alikes have
+            # become ASCII: a link can appear that the raw string did not show. Check again.
+            link_reasons.extend(_link_problems(site, redacted, team))
+            site.container[site.slot] = redacted  # type: ignore[index]
+    if link_reasons:
+        raise PayloadRejected("content_blocked", link_reasons)
     return Verdict(payload=payload, redactions=secret_reasons)
 
 
