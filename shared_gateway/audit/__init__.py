@@ -1,0 +1,1 @@
+"""The account audit: is every slackgate Lambda function confined to the relay?"""

@@ -1,0 +1,359 @@
+"""AWS adapter for the audit: reads Lambda, EC2 and SSM and returns the plain data of `checks`.
+
+Network data is fetched once for all functions, in batches of ids; only tags and function URLs
+need a call per function (Lambda has no account-wide listing of them), made concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shared_gateway.audit import checks
+
+if TYPE_CHECKING:
+    import boto3
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# EC2 accepts up to 200 values per filter; staying well under keeps requests small.
+FILTER_BATCH = 100
+WORKERS = 8
+NETWORK_PARAMETERS = ("network/vpc-id", "network/subnet-ids", "network/function-sg-id")
+EXECUTE_API_SUFFIX = ".execute-api"
+# Endpoints in these states carry no traffic and hold no network interfaces any more.
+GONE_ENDPOINT_STATES = frozenset({"deleting", "deleted", "rejected", "failed", "expired"})
+# Route fields that say where traffic goes, most specific first (an instance route also
+# names the instance's network interface).
+ROUTE_TARGET_FIELDS = (
+    "InstanceId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "VpcPeeringConnectionId",
+    "EgressOnlyInternetGatewayId",
+    "CarrierGatewayId",
+    "LocalGatewayId",
+    "CoreNetworkArn",
+    "NetworkInterfaceId",
+    "GatewayId",
+)
+ROUTE_NON_TARGET_FIELDS = frozenset(
+    {
+        "DestinationCidrBlock",
+        "DestinationIpv6CidrBlock",
+        "DestinationPrefixListId",
+        "InstanceOwnerId",
+        "Origin",
+        "State",
+    }
+)
+
+
+class GatewayNotDeployed(Exception):
+    """The shared gateway's SSM parameters are missing under the prefix."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditInput:
+    region: str
+    network: checks.Network
+    functions: tuple[checks.LambdaFunction, ...]
+
+
+def normalize_prefix(prefix: str) -> str:
+    return "/" + prefix.strip("/")
+
+
+def collect(session: boto3.Session, prefix: str = "/slackgate") -> AuditInput:
+    """Everything the checks need, for the session's account and region."""
+    from botocore.config import Config
+
+    # Standard retries back off on throttling, which hundreds of per-function calls can hit.
+    config = Config(retries={"mode": "standard", "max_attempts": 10})
+    ssm = session.client("ssm", config=config)
+    lambda_client = session.client("lambda", config=config)
+    ec2 = session.client("ec2", config=config)
+
+    published = load_published_network(ssm, prefix)
+    configs_by_name = list_function_configurations(lambda_client)
+    unqualified = {
+        name: unqualified_arn(cfgs[0]["FunctionArn"]) for name, cfgs in configs_by_name.items()
+    }
+    tags = dict(
+        zip(
+            configs_by_name,
+            concurrently(lambda name: list_tags(lambda_client, unqualified[name]), configs_by_name),
+            strict=True,
+        )
+    )
+    candidates = [
+        checks.LambdaFunction(
+            name=name,
+            arn=unqualified[name],
+            versions=tuple(to_version(cfg, {}) for cfg in configs),
+            tags=tags[name],
+        )
+        for name, configs in configs_by_name.items()
+    ]
+    member_names = [f.name for f in candidates if checks.is_slackgate(f)]
+    urls = dict(
+        zip(
+            member_names,
+            concurrently(lambda name: list_function_urls(lambda_client, name), member_names),
+            strict=True,
+        )
+    )
+
+    subnet_ids = set(published.subnet_ids)
+    for name in member_names:
+        for cfg in configs_by_name[name]:
+            subnet_ids.update(cfg.get("VpcConfig", {}).get("SubnetIds") or [])
+    vpc_of_subnet = describe_subnet_vpcs(ec2, subnet_ids)
+
+    functions = tuple(
+        checks.LambdaFunction(
+            name=name,
+            arn=unqualified[name],
+            versions=tuple(to_version(cfg, vpc_of_subnet) for cfg in configs_by_name[name]),
+            tags=tags[name],
+            urls=urls[name],
+        )
+        for name in member_names
+    )
+    network = collect_network(ec2, published, functions)
+    return AuditInput(region=session.region_name or "", network=network, functions=functions)
+
+
+def collect_network(
+    ec2: Any, published: checks.PublishedNetwork, functions: Iterable[checks.LambdaFunction]
+) -> checks.Network:
+    versions = [v for f in functions for v in f.versions]
+    vpc_ids = {published.vpc_id} | {v.vpc_id for v in versions if v.vpc_id}
+    group_ids = {published.function_sg_id} | {g for v in versions for g in v.security_group_ids}
+    endpoints = describe_execute_api_endpoints(ec2, published.vpc_id)
+    endpoint_sg_ids = frozenset(g["GroupId"] for e in endpoints for g in e.get("Groups", []))
+    endpoint_enis = frozenset(eni for e in endpoints for eni in e.get("NetworkInterfaceIds", []))
+    return checks.Network(
+        published=published,
+        endpoint_sg_ids=endpoint_sg_ids,
+        route_tables=describe_route_tables(ec2, vpc_ids),
+        security_groups=describe_security_groups(ec2, group_ids),
+        endpoint_sg_other_enis=describe_other_enis(ec2, endpoint_sg_ids, endpoint_enis),
+    )
+
+
+def load_published_network(ssm: Any, prefix: str) -> checks.PublishedNetwork:
+    prefix = normalize_prefix(prefix)
+    names = [f"{prefix}/{suffix}" for suffix in NETWORK_PARAMETERS]
+    answer = ssm.get_parameters(Names=names)
+    values = {p["Name"]: p["Value"] for p in answer.get("Parameters", [])}
+    missing = [name for name in names if not values.get(name)]
+    if missing:
+        raise GatewayNotDeployed(", ".join(missing))
+    vpc_id, subnets, function_sg_id = (values[name].strip() for name in names)
+    return checks.PublishedNetwork(
+        vpc_id=vpc_id,
+        subnet_ids=frozenset(s.strip() for s in subnets.split(",") if s.strip()),
+        function_sg_id=function_sg_id,
+    )
+
+
+def list_function_configurations(lambda_client: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every version of every function ($LATEST and published), grouped by function name."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    paginator = lambda_client.get_paginator("list_functions")
+    for page in paginator.paginate(FunctionVersion="ALL"):
+        for cfg in page.get("Functions", []):
+            by_name.setdefault(cfg["FunctionName"], []).append(cfg)
+    return by_name
+
+
+def unqualified_arn(arn: str) -> str:
+    """`arn:aws:lambda:r:1:function:name:3` -> `arn:aws:lambda:r:1:function:name`."""
+    return ":".join(arn.split(":")[:7])
+
+
+def to_version(cfg: dict[str, Any], vpc_of_subnet: dict[str, str]) -> checks.FunctionVersion:
+    vpc_config = cfg.get("VpcConfig") or {}
+    subnet_ids = tuple(sorted(vpc_config.get("SubnetIds") or []))
+    # The subnets decide where the function's network interfaces live, so their VPC is the
+    # one that counts; Lambda's own VpcId is the fallback when they cannot be described.
+    subnet_vpcs = sorted({vpc_of_subnet[s] for s in subnet_ids if s in vpc_of_subnet})
+    vpc_id = subnet_vpcs[0] if len(subnet_vpcs) == 1 else (vpc_config.get("VpcId") or None)
+    return checks.FunctionVersion(
+        version=cfg.get("Version", checks.LATEST),
+        role_arn=cfg.get("Role", ""),
+        vpc_id=vpc_id if subnet_ids else None,
+        subnet_ids=subnet_ids,
+        security_group_ids=tuple(sorted(vpc_config.get("SecurityGroupIds") or [])),
+    )
+
+
+def list_tags(lambda_client: Any, arn: str) -> dict[str, str]:
+    try:
+        return dict(lambda_client.list_tags(Resource=arn).get("Tags") or {})
+    except lambda_client.exceptions.ResourceNotFoundException:
+        return {}  # deleted since it was listed
+
+
+def list_function_urls(lambda_client: Any, name: str) -> tuple[checks.FunctionUrl, ...]:
+    """URLs of the function and of its aliases."""
+    urls = []
+    try:
+        paginator = lambda_client.get_paginator("list_function_url_configs")
+        for page in paginator.paginate(FunctionName=name):
+            for cfg in page.get("FunctionUrlConfigs", []):
+                arn = cfg.get("FunctionArn", "")
+                qualifier = arn.split(":")[7] if arn.count(":") >= 7 else None
+                urls.append(
+                    checks.FunctionUrl(
+                        url=cfg.get("FunctionUrl", ""),
+                        auth_type=cfg.get("AuthType", "unknown"),
+                        qualifier=qualifier,
+                    )
+                )
+    except lambda_client.exceptions.ResourceNotFoundException:
+        return ()
+    return tuple(urls)
+
+
+def describe_subnet_vpcs(ec2: Any, subnet_ids: Iterable[str]) -> dict[str, str]:
+    # A filter, unlike SubnetIds=, does not fail the whole call on one deleted subnet.
+    return {
+        subnet["SubnetId"]: subnet["VpcId"]
+        for subnet in _describe(ec2, "describe_subnets", "Subnets", "subnet-id", subnet_ids)
+    }
+
+
+def describe_route_tables(ec2: Any, vpc_ids: Iterable[str]) -> tuple[checks.RouteTable, ...]:
+    tables = []
+    for raw in _describe(ec2, "describe_route_tables", "RouteTables", "vpc-id", vpc_ids):
+        associations = raw.get("Associations", [])
+        tables.append(
+            checks.RouteTable(
+                id=raw["RouteTableId"],
+                vpc_id=raw.get("VpcId", ""),
+                is_main=any(a.get("Main") for a in associations),
+                subnet_ids=frozenset(a["SubnetId"] for a in associations if a.get("SubnetId")),
+                routes=tuple(to_route(r) for r in raw.get("Routes", [])),
+            )
+        )
+    return tuple(sorted(tables, key=lambda t: t.id))
+
+
+def to_route(raw: dict[str, Any]) -> checks.Route:
+    destination = (
+        raw.get("DestinationCidrBlock")
+        or raw.get("DestinationIpv6CidrBlock")
+        or raw.get("DestinationPrefixListId")
+        or "?"
+    )
+    targets = {k: v for k, v in raw.items() if k not in ROUTE_NON_TARGET_FIELDS and v}
+    field = next((f for f in ROUTE_TARGET_FIELDS if f in targets), None)
+    if field is None:
+        # A target type newer than this code: report it under its own field name.
+        field = min(targets, default="")
+    return checks.Route(
+        destination=destination,
+        target_field=field,
+        target_id=str(targets.get(field, "")),
+        state=raw.get("State", "active"),
+    )
+
+
+def describe_security_groups(ec2: Any, group_ids: Iterable[str]) -> dict[str, checks.SecurityGroup]:
+    return {
+        raw["GroupId"]: checks.SecurityGroup(
+            id=raw["GroupId"],
+            vpc_id=raw.get("VpcId", ""),
+            egress=tuple(
+                rule
+                for perm in raw.get("IpPermissionsEgress", [])
+                for rule in to_egress_rules(perm)
+            ),
+        )
+        for raw in _describe(
+            ec2, "describe_security_groups", "SecurityGroups", "group-id", group_ids
+        )
+    }
+
+
+def to_egress_rules(permission: dict[str, Any]) -> Iterator[checks.EgressRule]:
+    """One EC2 permission names several targets; the checks judge each target on its own."""
+
+    def rule(kind: str, target: str) -> checks.EgressRule:
+        return checks.EgressRule(
+            protocol=str(permission.get("IpProtocol", "-1")),
+            from_port=permission.get("FromPort"),
+            to_port=permission.get("ToPort"),
+            target_kind=kind,
+            target=target,
+        )
+
+    for item in permission.get("IpRanges", []):
+        yield rule("ipv4", item["CidrIp"])
+    for item in permission.get("Ipv6Ranges", []):
+        yield rule("ipv6", item["CidrIpv6"])
+    for item in permission.get("PrefixListIds", []):
+        yield rule("prefix-list", item["PrefixListId"])
+    for item in permission.get("UserIdGroupPairs", []):
+        yield rule("security-group", item.get("GroupId") or item.get("GroupName", "?"))
+
+
+def describe_execute_api_endpoints(ec2: Any, vpc_id: str) -> list[dict[str, Any]]:
+    return [
+        endpoint
+        for endpoint in _describe(ec2, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", [vpc_id])
+        if endpoint.get("VpcEndpointType") == "Interface"
+        and endpoint.get("ServiceName", "").endswith(EXECUTE_API_SUFFIX)
+        and endpoint.get("State", "").lower() not in GONE_ENDPOINT_STATES
+    ]
+
+
+def describe_other_enis(
+    ec2: Any, group_ids: Iterable[str], endpoint_enis: frozenset[str]
+) -> dict[str, tuple[str, ...]]:
+    """Network interfaces carrying an endpoint group that are not execute-api endpoint ones:
+    egress allowed to the group reaches them as well."""
+    others: dict[str, list[str]] = {}
+    group_ids = set(group_ids)
+    for eni in _describe(
+        ec2, "describe_network_interfaces", "NetworkInterfaces", "group-id", group_ids
+    ):
+        if eni["NetworkInterfaceId"] in endpoint_enis:
+            continue
+        description = eni.get("Description") or eni.get("InterfaceType") or ""
+        label = eni["NetworkInterfaceId"] + (f" ({description})" if description else "")
+        for group in eni.get("Groups", []):
+            if group.get("GroupId") in group_ids:
+                others.setdefault(group["GroupId"], []).append(label)
+    return {group: tuple(sorted(labels)) for group, labels in others.items()}
+
+
+def _describe(
+    ec2: Any, operation: str, key: str, filter_name: str, values: Iterable[str]
+) -> Iterator[dict[str, Any]]:
+    """Paginated describe calls filtered by `values`, in batches."""
+    paginator = ec2.get_paginator(operation)
+    for batch in _batches(sorted(set(values)), FILTER_BATCH):
+        filters = [{"Name": filter_name, "Values": batch}]
+        for page in paginator.paginate(Filters=filters):
+            yield from page.get(key, [])
+
+
+def _batches(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def concurrently(call: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """`call` over `items` in a small thread pool, results in order (boto3 clients are
+    thread-safe; the per-function Lambda calls are latency-bound)."""
+    items = list(items)
+    if len(items) <= 1:
+        return [call(item) for item in items]
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(call, items))

@@ -1,0 +1,121 @@
+"""Audit the account: is every slackgate Lambda function confined to the relay?
+
+Lists each Lambda function of the account and region that belongs to slackgate (execution role
+named slackgate-*, or tag slackgate:team) as `confined` or `escapes`, with the reasons.
+Exit status: 0 all confined (or none found), 1 some escape, 2 usage, credentials, region or
+deployment error. Uses the standard AWS environment (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DEFAULT_PREFIX = "/slackgate"
+EXIT_CONFINED = 0
+EXIT_ESCAPES = 1
+EXIT_ERROR = 2
+
+CREDENTIAL_ERROR_CODES = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "AuthFailure",
+        "SignatureDoesNotMatch",
+        "InvalidSignatureException",
+    }
+)
+PERMISSION_ERROR_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+)
+CREDENTIALS_HINT = (
+    "set AWS_PROFILE (and run `aws sso login` for SSO profiles) or "
+    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+)
+
+
+def parameter_prefix(value: str) -> str:
+    """`slackgate/` and `/slackgate` name the same prefix; an empty one names nothing."""
+    stripped = value.strip().strip("/")
+    if not stripped:
+        raise argparse.ArgumentTypeError("the prefix must name an SSM path, e.g. /slackgate")
+    return "/" + stripped
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--region",
+        help="AWS region to audit (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON document")
+    parser.add_argument(
+        "--prefix",
+        type=parameter_prefix,
+        default=DEFAULT_PREFIX,
+        help=f"SSM prefix of the shared gateway's parameters (default: {DEFAULT_PREFIX})",
+    )
+
+
+def fail(message: str) -> int:
+    print(f"slackgate audit: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def run(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore import exceptions as boto_errors
+
+    from shared_gateway.audit import checks, collect, report
+
+    prefix = getattr(args, "prefix", DEFAULT_PREFIX)
+    region = "?"
+    try:
+        # botocore itself reads only AWS_DEFAULT_REGION; AWS_REGION is the documented name.
+        session = boto3.Session(region_name=args.region or os.environ.get("AWS_REGION") or None)
+        region = session.region_name
+        if not region:
+            return fail("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION) or pass --region")
+        found = collect.collect(session, prefix)
+    except boto_errors.ProfileNotFound as exc:
+        return fail(f"{exc}: set AWS_PROFILE to a profile of your AWS config, or unset it")
+    except collect.GatewayNotDeployed as exc:
+        return fail(
+            f"the slackgate gateway is not deployed in this account and region ({region}): "
+            f"missing SSM parameter(s) {exc}. Deploy the shared gateway, or pass the --prefix "
+            "it was deployed with."
+        )
+    except (
+        boto_errors.NoCredentialsError,
+        boto_errors.PartialCredentialsError,
+        boto_errors.CredentialRetrievalError,
+        boto_errors.TokenRetrievalError,
+        boto_errors.SSOTokenLoadError,
+        boto_errors.UnauthorizedSSOTokenError,
+    ) as exc:
+        return fail(f"no usable AWS credentials ({exc}): {CREDENTIALS_HINT}")
+    except boto_errors.ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        if code in CREDENTIAL_ERROR_CODES:
+            return fail(f"AWS rejected the credentials ({code}): {CREDENTIALS_HINT}")
+        if code in PERMISSION_ERROR_CODES:
+            return fail(
+                f"permission denied ({code}: {error.get('Message', '')}); the audit needs "
+                "read access to Lambda, EC2 and SSM (see docs/audit.md)"
+            )
+        return fail(f"AWS error in {exc.operation_name}: {code} {error.get('Message', '')}")
+    except boto_errors.EndpointConnectionError as exc:
+        return fail(f"cannot reach AWS ({exc}): check the region ({region}) and AWS_ENDPOINT_URL")
+    except boto_errors.BotoCoreError as exc:
+        return fail(f"AWS error: {exc}")
+
+    verdicts = checks.audit(found.functions, found.network)
+    if args.json:
+        sys.stdout.write(report.render_json(region, found.network, verdicts))
+    else:
+        sys.stdout.write(report.render_table(region, verdicts))
+    escaping = any(v.status == checks.ESCAPES for v in verdicts)
+    return EXIT_ESCAPES if escaping else EXIT_CONFINED
