@@ -1,0 +1,124 @@
+"""Run the relay locally behind an API Gateway stand-in (SigV4 checked) on 127.0.0.1.
+
+Requests must be signed (SigV4, service execute-api) with a key from the local credentials
+file; the relay then sees the caller as that key's role ARN, as it would in AWS. The server
+listens on 127.0.0.1 only. It prints its base URL on one line when ready, logs one line per
+request to stderr, and stops on Ctrl-C, SIGTERM or after --max-seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+DEFAULT_PORT = 8787
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--registry",
+        required=True,
+        metavar="PATH",
+        help="the registry of teams and channels (TOML); exported to the relay as SLACKGATE_CONFIG",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one and prints it)",
+    )
+    parser.add_argument(
+        "--credentials",
+        metavar="FILE",
+        help="local credentials file (TOML: access key -> secret and role ARN); default: the "
+        "example file shipped with slackgate, for local use only",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        metavar="N",
+        help="stop by itself after N seconds (for scripts and tests)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from shared_gateway.relay.registry import RegistryError, load_registry
+
+    from .credentials import DEFAULT_CREDENTIALS_PATH, CredentialsError, load_credentials
+    from .server import make_server
+
+    if not 0 <= args.port <= 65535:
+        print(f"--port {args.port}: use 0-65535 (0 picks a free port)", file=sys.stderr)
+        return 2
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        print(f"--max-seconds {args.max_seconds:g}: use a positive number", file=sys.stderr)
+        return 2
+    registry_path = Path(args.registry).resolve()
+    try:
+        registry = load_registry(registry_path)
+    except RegistryError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    credentials_path = Path(args.credentials or DEFAULT_CREDENTIALS_PATH)
+    try:
+        principals = load_credentials(credentials_path)
+    except CredentialsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    # The relay handler finds its registry here, exactly as the deployed function does.
+    os.environ["SLACKGATE_CONFIG"] = str(registry_path)
+    try:
+        server = make_server(principals=principals, port=args.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(
+                f"port {args.port} on 127.0.0.1 is already in use — stop the other process or "
+                "pass --port 0 to pick a free port",
+                file=sys.stderr,
+            )
+        else:
+            print(f"cannot listen on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(
+            f"cannot load the relay handler (shared_gateway.relay.handler): {exc}", file=sys.stderr
+        )
+        return 2
+
+    stop = threading.Event()
+    stopped_by: list[str] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopped_by.append(signal.Signals(signum).name)
+        stop.set()
+
+    # Signal handlers can only be installed from the main thread (not when embedded).
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = (
+        {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        if in_main_thread
+        else {}
+    )
+    try:
+        with server:
+            default_note = " (example credentials)" if args.credentials is None else ""
+            print(
+                f"slackgate local relay on {server.url} (registry {registry_path}: "
+                f"{len(registry.teams)} team(s); {len(principals)} principal(s) from "
+                f"{credentials_path}{default_note}); POST /v1/messages",
+                flush=True,
+            )
+            finished = stop.wait(args.max_seconds)
+        reason = stopped_by[0] if stopped_by else ("" if finished else "--max-seconds")
+        print(f"slackgate local relay stopped ({reason or 'stop requested'})", file=sys.stderr)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
