@@ -9,14 +9,15 @@ put into an exception message or a log line: it is a credential.
 
 from __future__ import annotations
 
-import http.client
 import json
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import ssl
 
 USER_AGENT = "slackgate-relay/1"
 MAX_ATTEMPTS = 4
@@ -56,6 +57,9 @@ class Forwarder:
     clock: Callable[[], float] = time.monotonic
 
     def send(self, webhook_url: str, payload: dict[str, Any]) -> Delivery:
+        # Imported here, not at module load: a cold start that refuses a message never needs it.
+        import http.client
+
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         target = _Target.parse(webhook_url)
         deadline = self.clock() + self.deadline_seconds
@@ -114,6 +118,8 @@ class _Target:
         return cls(parts.scheme == "https", parts.hostname, parts.port, path)
 
     def post(self, body: bytes, timeout: float) -> tuple[int, float | None, str]:
+        import http.client
+
         connection: http.client.HTTPConnection
         if self.https:
             connection = http.client.HTTPSConnection(
@@ -144,6 +150,8 @@ _TLS: ssl.SSLContext | None = None
 def _tls_context() -> ssl.SSLContext:
     global _TLS  # built once per container: loading the CA bundle costs milliseconds
     if _TLS is None:
+        import ssl
+
         _TLS = ssl.create_default_context()
     return _TLS
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import scanner, urls
 from .payload import Message, PayloadRejected
@@ -24,14 +24,12 @@ from .reasons import Reason
 from .registry import Team
 
 
-@dataclass(frozen=True, slots=True)
-class StringSite:
-    """Where a string sits in the payload, so it can be reported and replaced."""
+class StringSite(NamedTuple):
+    """Where a string value sits in the payload, so it can be reported and replaced."""
 
     path: str
     container: dict[str, Any] | list[Any]
-    slot: str | int  # key or index of the value; for an object key, the key itself
-    is_key: bool
+    slot: str | int  # key or index of the value
     under_url_key: bool
 
 
@@ -44,34 +42,47 @@ class Verdict:
 def evaluate(message: Message, team: Team) -> Verdict:
     """Returns what to forward, or raises PayloadRejected (`content_blocked`/`invalid_payload`)."""
     payload = message.fields
-    sites = list(_string_sites(payload))
-    texts = [site.slot if site.is_key else site.container[site.slot] for site in sites]
+    sites, keys = _walk(payload)
+    texts = [site.container[site.slot] for site in sites]  # type: ignore[index]
+    # Object keys reach Slack too (metadata is stored as sent) but are never links or
+    # redactable; each distinct key is scanned once.
+    key_texts = sorted(keys)
 
-    link_reasons: list[Reason] = []
-    encoding_reasons: list[Reason] = []
-    for site, text in zip(sites, texts, strict=True):
-        if _has_surrogate(text):
-            encoding_reasons.append(
-                Reason("encoding", site.path, "the string contains an unpaired UTF-16 surrogate")
-            )
-            continue
-        link_reasons.extend(_link_problems(site, text, team))
+    encoding_reasons = [
+        Reason("encoding", site.path, "the string contains an unpaired UTF-16 surrogate")
+        for site, text in zip(sites, texts, strict=True)
+        if _has_surrogate(text)
+    ] + [
+        Reason("encoding", key_path, "the key contains an unpaired UTF-16 surrogate")
+        for key, key_path in keys.items()
+        if _has_surrogate(key)
+    ]
     if encoding_reasons:
         raise PayloadRejected("invalid_payload", encoding_reasons)
+    link_reasons = [
+        reason
+        for site, text in zip(sites, texts, strict=True)
+        for reason in _link_problems(site, text, team)
+    ]
 
-    findings_per_text = scanner.scan_many(texts)
+    findings_per_text = scanner.scan_many(texts + key_texts)
     secret_reasons: list[Reason] = []
-    for site, findings in zip(sites, findings_per_text, strict=True):
+    key_found = False
+    for index, findings in enumerate(findings_per_text):
+        if not findings:
+            continue
+        if index < len(sites):
+            path = sites[index].path
+        else:
+            key_found = True
+            path = keys[key_texts[index - len(sites)]]
         secret_reasons.extend(
-            Reason(f.rule, site.path, f"{f.description} found ({f.masked})") for f in findings
+            Reason(f.rule, path, f"{f.description} found ({f.masked})") for f in findings
         )
-    # An object key cannot be redacted without changing the message's meaning.
-    must_block = team.action != "redact" or any(
-        site.is_key for site, found in zip(sites, findings_per_text, strict=True) if found
-    )
-    if link_reasons or (secret_reasons and must_block):
+    # A key cannot be redacted without changing what the message means: block instead.
+    if link_reasons or (secret_reasons and (team.action != "redact" or key_found)):
         raise PayloadRejected("content_blocked", link_reasons + secret_reasons)
-    for site, text, findings in zip(sites, texts, findings_per_text, strict=True):
+    for site, text, findings in zip(sites, texts, findings_per_text, strict=False):
         if findings:
             redacted = scanner.redact(text, findings)
             # Redaction forwards the normalised text, in which full-width look-alikes have
@@ -83,26 +94,30 @@ def evaluate(message: Message, team: Team) -> Verdict:
     return Verdict(payload=payload, redactions=secret_reasons)
 
 
-def _string_sites(payload: dict[str, Any]) -> Iterator[StringSite]:
-    """Every string value and object key, depth first, without recursion."""
+def _walk(payload: dict[str, Any]) -> tuple[list[StringSite], dict[str, str]]:
+    """Every string value (with its site) and every distinct object key (with a path where it
+    first appears), depth first, without recursion."""
+    sites: list[StringSite] = []
+    keys: dict[str, str] = {}
+    url_keys = urls.URL_KEYS
     stack: list[tuple[Any, str, bool]] = [(payload, "", False)]
     while stack:
         node, path, under_url_key = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
                 child = f"{path}.{key}" if path else key
-                yield StringSite(child, node, key, is_key=True, under_url_key=False)
+                keys.setdefault(key, child)
                 if isinstance(value, str):
-                    yield StringSite(child, node, key, False, key in urls.URL_KEYS)
+                    sites.append(StringSite(child, node, key, key in url_keys))
                 elif isinstance(value, dict | list):
-                    stack.append((value, child, key in urls.URL_KEYS))
-        elif isinstance(node, list):
+                    stack.append((value, child, key in url_keys))
+        else:
             for index, value in enumerate(node):
-                child = f"{path}[{index}]"
                 if isinstance(value, str):
-                    yield StringSite(child, node, index, False, under_url_key)
+                    sites.append(StringSite(f"{path}[{index}]", node, index, under_url_key))
                 elif isinstance(value, dict | list):
-                    stack.append((value, child, under_url_key))
+                    stack.append((value, f"{path}[{index}]", under_url_key))
+    return sites, keys
 
 
 def _link_problems(site: StringSite, text: str, team: Team) -> Iterator[Reason]:

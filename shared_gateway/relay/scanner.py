@@ -1,0 +1,386 @@
+"""The secret and personal-data scanner: pure functions over strings, on every message's hot path.
+
+``scan_many`` looks at all strings of a payload in one batch: it normalises each string
+(NFKC, invisible characters removed), joins them with a separator no rule matches across,
+and makes one pass per keyword family over the joined text, trying a rule's pattern only
+where one of its keywords occurs. Percent-encoded tokens and base64 runs are decoded and
+scanned too; a secret found inside one is reported with the span of the whole encoded run.
+
+Spans refer to the normalised text (``normalize(text)``), which is also what ``redact``
+returns with every finding replaced by ``[redacted:<rule>]``.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import unquote
+
+from .normalize import normalize
+from .reasons import mask
+from .rules import RULES, Rule
+
+__all__ = ["Finding", "redact", "scan", "scan_many"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str  # rule id, e.g. "aws-access-key-id"
+    masked: str  # masked excerpt of the secret, safe to show and log
+    start: int  # span in the normalised text; for a secret inside an encoded run,
+    end: int  # the span of that whole run
+    description: str  # short human text, e.g. "AWS access key id"
+
+
+# Between the strings of a batch. Patterns stop at a newline or a NUL (see rules.py); a match
+# that still crosses it is discarded and the strings involved are scanned one by one.
+_SEPARATOR = "\n\x00\n"
+_MAX_DEPTH = 2  # decoding rounds: base64 inside percent-encoding is caught, deeper is not
+_MASK_MAX = 40  # a masked excerpt never grows past this, however long the secret
+_MIN_BASE64 = 20  # shortest base64 run worth decoding
+_MIN_TOKEN = 16  # shortest run the token keywords are looked for in
+
+# (start, end, rule index, secret value, found in a decoded variant)
+_Hit = tuple[int, int, int, str, bool]
+_Recorder = Callable[[int, re.Match[str]], None]
+
+
+class _Finder(NamedTuple):
+    in_tokens: bool  # searches the long-token view instead of the whole text
+    exact: bool  # searches the text as written instead of its lower-case copy
+    regex: re.Pattern[str]
+
+
+def _keyword_finders() -> tuple[list[_Finder], dict[tuple[bool, bool, str], tuple[int, ...]]]:
+    """One regex per (view, case, leading character) of all keywords: each has a literal
+    prefix, so the regex engine skips through the text fast instead of trying every position.
+    """
+    groups: dict[tuple[bool, bool, str], set[str]] = {}
+    for rule in RULES:
+        for keyword in rule.keywords:
+            exact = keyword != keyword.lower()
+            groups.setdefault((rule.token, exact, keyword[0]), set()).add(keyword)
+    finders: list[_Finder] = []
+    dispatch: dict[tuple[bool, bool, str], tuple[int, ...]] = {}
+    for (in_tokens, exact, first), keywords in sorted(groups.items()):
+        longest_first = sorted(keywords, key=len, reverse=True)
+        rest = "|".join(re.escape(keyword[1:]) for keyword in longest_first)
+        finders.append(_Finder(in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})")))
+        for found in keywords:
+            # A found keyword also serves every rule whose keyword is a prefix of it.
+            dispatch[(in_tokens, exact, found)] = tuple(
+                index
+                for index, rule in enumerate(RULES)
+                if rule.token == in_tokens
+                and any((k != k.lower()) == exact and found.startswith(k) for k in rule.keywords)
+            )
+    return finders, dispatch
+
+
+_FINDERS, _DISPATCH = _keyword_finders()
+_DIGIT_RULES = tuple(index for index, rule in enumerate(RULES) if not rule.keywords)
+_HAS_SECRET_GROUP = tuple("secret" in rule.pattern.groupindex for rule in RULES)
+
+
+def _byte_table(classes: dict[str, str]) -> bytes:
+    """A `bytes.translate` table: each listed character to its class letter, the rest to space."""
+    table = bytearray(b" " * 256)
+    for letter, members in classes.items():
+        for char in members:
+            table[ord(char)] = ord(letter)
+    return bytes(table)
+
+
+# Byte masks over the ASCII view, one byte per character, searched with C-speed `find`.
+# Tokens: runs of the base64 alphabets (both), where token keywords and base64 live.
+_BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
+_TOKEN_TABLE = _byte_table({"b": _BASE64_ALPHABET})
+_TOKEN_NEEDLE = b"b" * _MIN_TOKEN
+# Digits: d for a digit, s for a separator, w for what makes a digit part of a word.
+_DIGIT_TABLE = _byte_table({"d": "0123456789", "s": " -", "w": _BASE64_ALPHABET[:52] + "_."})
+# 12 to 19 digits with single separators, not inside a word or a longer number. Every card
+# and My Number layout starts with four digits: the literal prefix keeps this search fast.
+_DIGIT_SEQUENCE = re.compile(rb"dddd(?<![wd]dddd)(?:s?d){8,15}(?![wd]|s?d)")
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
+_HEX_AND_DASH = "0123456789abcdefABCDEF-"
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_NON_SPACE = re.compile(r"\S*")
+
+
+def scan(text: str) -> list[Finding]:
+    """Findings in one string, in order of position; [] when it is clean."""
+    return scan_many([text])[0]
+
+
+def scan_many(texts: Sequence[str]) -> list[list[Finding]]:
+    """Findings for each string, index-aligned with `texts`; one batch for speed."""
+    normalised = [normalize(text) for text in texts]
+    return [_findings(hits) for hits in _scan_batch(normalised, 0)]
+
+
+def redact(text: str, findings: Sequence[Finding]) -> str:
+    """The normalised text with every finding's span replaced by ``[redacted:<rule>]``.
+
+    Overlapping spans are merged into one marker, named after the finding that starts first.
+    """
+    normalised = normalize(text)
+    spans = sorted(
+        (max(0, f.start), min(len(normalised), f.end), f.rule)
+        for f in findings
+        if f.end > f.start
+    )
+    pieces: list[str] = []
+    position = 0
+    merged_end = -1
+    for start, end, rule in spans:
+        if start < merged_end:  # overlaps the marker just written: widen it
+            merged_end = max(merged_end, end)
+            position = merged_end
+            continue
+        pieces.append(normalised[position:start])
+        pieces.append(f"[redacted:{rule}]")
+        position = merged_end = end
+    pieces.append(normalised[position:])
+    return "".join(pieces)
+
+
+def _ascii_view(text: str) -> str:
+    # Same length as the text, so spans carry over; rules only match ASCII anyway.
+    return text if text.isascii() else text.encode("ascii", "replace").decode("ascii")
+
+
+def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
+    """Hits per (already normalised) text."""
+    views = [_ascii_view(text) for text in texts]
+    joined = _SEPARATOR.join(views)
+    starts: list[int] = []
+    offset = 0
+    for view in views:
+        starts.append(offset)
+        offset += len(view) + len(_SEPARATOR)
+    hits: list[list[_Hit]] = [[] for _ in texts]
+    crossed: set[int] = set()
+
+    def record(rule_index: int, match: re.Match[str]) -> None:
+        match_start, match_end = match.span()
+        index = bisect_right(starts, match_start) - 1
+        base = starts[index]
+        if match_end > base + len(views[index]):
+            crossed.update(range(index, bisect_right(starts, match_end - 1)))
+            return
+        rule = RULES[rule_index]
+        if rule.validator is not None and not rule.validator(match):
+            return
+        start, end = match.span("secret") if _HAS_SECRET_GROUP[rule_index] else (-1, -1)
+        if start < 0:
+            start, end = match_start, match_end
+        start -= base
+        end -= base
+        text = texts[index]
+        if rule.context and not _context_near(text, start, end, rule):
+            return
+        hits[index].append((start, end, rule_index, text[start:end], False))
+
+    data = joined.encode("ascii")
+    token_spans = _token_spans(data)
+    token_view = "\n".join([joined[start:end] for start, end in token_spans])
+    token_view_starts: list[int] = []
+    offset = 0
+    for start, end in token_spans:
+        token_view_starts.append(offset)
+        offset += end - start + 1
+
+    lowered = joined.lower()
+    token_lowered = token_view.lower()
+    for finder in _FINDERS:
+        if finder.in_tokens:
+            haystack = token_view if finder.exact else token_lowered
+        else:
+            haystack = joined if finder.exact else lowered
+        for anchor in finder.regex.finditer(haystack):
+            position = anchor.start()
+            if finder.in_tokens:  # back to the joined text
+                token = bisect_right(token_view_starts, position) - 1
+                position += token_spans[token][0] - token_view_starts[token]
+            for rule_index in _DISPATCH[(finder.in_tokens, finder.exact, anchor.group())]:
+                match = RULES[rule_index].pattern.match(joined, position)
+                if match is not None:
+                    record(rule_index, match)
+
+    _scan_digit_sequences(joined, data, lowered, texts, record)
+
+    if depth < _MAX_DEPTH:
+        variants = _percent_variants(joined, texts, starts)
+        variants += _base64_variants(joined, token_spans, starts)
+        if variants:
+            decoded = _scan_batch([normalize(v[3]) for v in variants], depth + 1)
+            for (index, start, end, _), variant_hits in zip(variants, decoded, strict=True):
+                for _, _, rule_index, value, _ in variant_hits:
+                    hits[index].append((start, end, rule_index, value, True))
+
+    for index in crossed:
+        hits[index] = _scan_batch([texts[index]], depth)[0]
+    return hits
+
+
+def _token_spans(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every run of 16+ base64-alphabet characters."""
+    token_mask = data.translate(_TOKEN_TABLE)
+    spans: list[tuple[int, int]] = []
+    find = token_mask.find
+    start = find(_TOKEN_NEEDLE)
+    while start >= 0:
+        end = find(b" ", start)
+        if end < 0:
+            end = len(token_mask)
+        spans.append((start, end))
+        start = find(_TOKEN_NEEDLE, end)
+    return spans
+
+
+def _scan_digit_sequences(
+    joined: str, data: bytes, lowered: str, texts: list[str], record: _Recorder
+) -> None:
+    sequences = _DIGIT_SEQUENCE.finditer(data.translate(_DIGIT_TABLE))
+    context_present: dict[int, bool] = {}
+    for sequence in sequences:
+        start, end = sequence.span()
+        for rule_index in _DIGIT_RULES:
+            rule = RULES[rule_index]
+            if rule.context:
+                if rule_index not in context_present:
+                    context_present[rule_index] = _context_in_batch(rule, lowered, texts)
+                if not context_present[rule_index]:
+                    continue
+            match = rule.pattern.match(joined, start, end)
+            if match is not None:
+                record(rule_index, match)
+
+
+def _context_in_batch(rule: Rule, lowered: str, texts: list[str]) -> bool:
+    """Whether any of the rule's context words occurs anywhere in the batch."""
+    for word in rule.context:
+        if word.isascii():
+            if word in lowered:
+                return True
+        elif any(word in text for text in texts if not text.isascii()):
+            return True
+    return False
+
+
+# (text index, start, end, decoded text): an encoded run and what it decodes to.
+_Variant = tuple[int, int, int, str]
+
+
+def _percent_variants(joined: str, texts: list[str], starts: list[int]) -> list[_Variant]:
+    """Each whitespace-delimited token holding %XX escapes, percent-decoded."""
+    if "%" not in joined:
+        return []
+    variants: list[_Variant] = []
+    covered = -1
+    for escape in _PERCENT_ESCAPE.finditer(joined):
+        position = escape.start()
+        if position < covered:
+            continue
+        index = bisect_right(starts, position) - 1
+        base = starts[index]
+        token_start = max(base, *(joined.rfind(c, base, position) + 1 for c in " \t\r\n"))
+        token_end = _NON_SPACE.match(joined, position).end()  # type: ignore[union-attr]
+        covered = token_end
+        token = texts[index][token_start - base : token_end - base]
+        decoded = unquote(token, errors="replace")
+        if decoded != token:
+            variants.append((index, token_start - base, token_end - base, decoded))
+    return variants
+
+
+def _base64_variants(
+    joined: str, token_spans: list[tuple[int, int]], starts: list[int]
+) -> list[_Variant]:
+    """Each run of 20+ base64 characters (either alphabet) that decodes to readable text."""
+    variants: list[_Variant] = []
+    for start, end in token_spans:
+        if end - start < _MIN_BASE64:
+            continue
+        while end < len(joined) and joined[end] == "=" and end - start < 4096:
+            end += 1  # padding belongs to the run
+        decoded = _decode_base64(joined[start:end])
+        if decoded is not None:
+            index = bisect_right(starts, start) - 1
+            base = starts[index]
+            variants.append((index, start - base, end - base, decoded))
+    return variants
+
+
+def _decode_base64(run: str) -> str | None:
+    """The text a base64 run carries, or None when it is not mostly printable UTF-8."""
+    # Cheap rejections first: hex digests, UUIDs, single-case words and ids are not base64
+    # of text (which always mixes cases).
+    if not run.strip(_HEX_AND_DASH) or run.islower() or run.isupper() or run.isdigit():
+        return None
+    core = run.rstrip("=")
+    if "-" in core or "_" in core:
+        if "+" in core or "/" in core:
+            return None  # two alphabets mixed: an identifier, not an encoding
+        core = core.translate(_URLSAFE_TO_STANDARD)
+    if len(core) % 4 == 1:
+        core = core[:-1]
+    try:
+        raw = binascii.a2b_base64(core + "=" * (-len(core) % 4))
+    except binascii.Error:
+        return None
+    text = raw.decode("utf-8", "replace")
+    if len(_UNPRINTABLE.findall(text)) * 10 > len(text):
+        return None
+    return text
+
+
+def _context_near(text: str, start: int, end: int, rule: Rule) -> bool:
+    window = text[max(0, start - rule.context_window) : end + rule.context_window].lower()
+    return any(word in window for word in rule.context)
+
+
+def _findings(hits: list[_Hit]) -> list[Finding]:
+    """Hits of one text, deduplicated, as findings in order of position.
+
+    A rule reports overlapping text once (text found directly wins over its decoded
+    variant), and a generic rule yields to a specific one that found the same text.
+    """
+    if not hits:
+        return []
+    ordered = sorted(hits, key=lambda hit: (hit[4], hit[0], -hit[1], hit[2]))
+    kept: list[_Hit] = []
+    for hit in ordered:
+        if not any(k[2] == hit[2] and k[0] < hit[1] and hit[0] < k[1] for k in kept):
+            kept.append(hit)
+    specific = [k for k in kept if not RULES[k[2]].generic]
+    kept = [
+        k
+        for k in kept
+        if not RULES[k[2]].generic or not any(s[0] < k[1] and k[0] < s[1] for s in specific)
+    ]
+    kept.sort(key=lambda hit: (hit[0], hit[1], hit[2]))
+    return [
+        Finding(
+            rule=RULES[rule_index].id,
+            masked=_masked(value, RULES[rule_index].reveal),
+            start=start,
+            end=end,
+            description=RULES[rule_index].description,
+        )
+        for start, end, rule_index, value, _ in kept
+    ]
+
+
+def _masked(value: str, reveal: int) -> str:
+    if reveal <= 0:
+        return "*" * min(len(value), _MASK_MAX)
+    masked = mask(value, reveal)
+    if len(masked) > _MASK_MAX:  # a private key block would otherwise mask to kilobytes
+        masked = masked[:reveal] + "*" * (_MASK_MAX - 2 * reveal) + masked[-reveal:]
+    return masked
