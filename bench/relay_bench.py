@@ -73,7 +73,10 @@ def make_payload(size: int, secrets: bool, seed: int = 7) -> str:
     while total < size - 200:
         template = rng.choice(PROSE)
         text = template.format(
-            n=rng.randint(1, 9999), s=rng.randint(0, 59), ms=rng.randint(1, 900), ms2=rng.randint(900, 3000)
+            n=rng.randint(1, 9999),
+            s=rng.randint(0, 59),
+            ms=rng.randint(1, 900),
+            ms2=rng.randint(900, 3000),
         )
         if planted and rng.random() < 0.3:
             text += " " + planted.pop()
@@ -82,7 +85,9 @@ def make_payload(size: int, secrets: bool, seed: int = 7) -> str:
     if planted:  # whatever did not fit goes at the end
         paragraphs.append(" ".join(planted))
     per_block = max(1, -(-len(paragraphs) // 48))
-    sections = ["\n".join(paragraphs[i : i + per_block]) for i in range(0, len(paragraphs), per_block)]
+    sections = [
+        "\n".join(paragraphs[i : i + per_block]) for i in range(0, len(paragraphs), per_block)
+    ]
     blocks: list[dict[str, object]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Nightly settlement report"}},
         *({"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in sections),
@@ -133,13 +138,12 @@ def detect_secrets_scan(lines: list[str]) -> Callable[[], int]:
     from detect_secrets.core.scan import scan_file
     from detect_secrets.settings import default_settings
 
-    handle = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8")
-    handle.write("\n".join(lines))
-    handle.close()
+    path = Path(tempfile.mkdtemp()) / "payload.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
 
     def run() -> int:
         with default_settings():
-            return len(list(scan_file(handle.name)))
+            return len(list(scan_file(str(path))))
 
     return run
 
@@ -150,44 +154,21 @@ def relay_detections(body: str) -> set[str]:
     return {f.rule for findings in scanner.scan_many(strings_of(body)) for f in findings}
 
 
-def cold_start() -> tuple[float, float]:
-    """Import time of the handler and time to serve a first request, in a fresh interpreter."""
-    code = """
-import json, os, sys, time, threading, http.server
-start = time.perf_counter()
-from shared_gateway.relay import handler as h
-imported = time.perf_counter()
-class Hook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
-    def log_message(self, *a): pass
-server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
-threading.Thread(target=server.serve_forever, daemon=True).start()
-reg = os.path.join(os.environ["BENCH_TMP"], "registry.toml")
-open(reg, "w").write('[teams.payments]\\nchannels=["payments-alerts"]\\n[channels.payments-alerts]\\n'
-                     'url="http://127.0.0.1:%d/hook"\\n' % server.server_port)
-os.environ["SLACKGATE_CONFIG"] = reg
-event = {"body": json.dumps({"channel": "payments-alerts", "text": "hello"}),
-         "requestContext": {"requestId": "r", "identity": {"userArn":
-         "arn:aws:sts::123456789012:assumed-role/slackgate-payments-nightly/fn"}}}
-sys.stdout = open(os.devnull, "w")
-t0 = time.perf_counter()
-response = h.handler(event, None)
-served = time.perf_counter()
-sys.stdout = sys.__stdout__
-assert response["statusCode"] == 200, response
-print(json.dumps([(imported - start) * 1000, (served - t0) * 1000]))
-server.shutdown()
-"""
+def cold_start(runs: int = 7) -> tuple[float, float]:
+    """Import time of the handler and time to serve a first request, in fresh interpreters."""
     imports, firsts = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "BENCH_TMP": tmp, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": ""}
-        for _ in range(7):
-            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-            imported_ms, first_ms = json.loads(out.stdout)
-            imports.append(imported_ms)
-            firsts.append(first_ms)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "cold_start_probe.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        imported_ms, first_ms = json.loads(out.stdout)
+        imports.append(imported_ms)
+        firsts.append(first_ms)
     return statistics.median(imports), statistics.median(firsts)
 
 
@@ -208,26 +189,30 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"relay benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
-    print(f"{'payload':<22}{'relay median':>14}{'relay p99':>12}{'detect-secrets':>16}{'ratio':>9}  detections (relay / detect-secrets)")
-    for label, size, secrets in (("1 KB, clean", 1_000, False), ("1 KB, secrets", 1_000, True), ("40 KB, clean", 40_000, False), ("40 KB, secrets", 40_000, True)):
+    header = ("payload", "relay median", "relay p99", "detect-secrets", "ratio", "found: relay")
+    print(
+        f"{header[0]:<16}{header[1]:>13}{header[2]:>11}{header[3]:>16}{header[4]:>7}  {header[5]}"
+    )
+    cases = (("1 KB", 1_000, False), ("1 KB+secrets", 1_000, True))
+    cases += (("40 KB", 40_000, False), ("40 KB+secrets", 40_000, True))
+    for label, size, secrets in cases:
         body = make_payload(size, secrets)
         samples = time_it(lambda body=body: policy_check(body), args.rounds)
-        lines = strings_of(body)
-        ds = detect_secrets_scan(lines)
-        ds_samples = time_it(ds, max(5, args.rounds // 30))
+        detect_secrets = detect_secrets_scan(strings_of(body))
+        ds_samples = time_it(detect_secrets, max(5, args.rounds // 30))
         ours = relay_detections(body)
-        theirs = ds()
-        median = statistics.median(samples)
-        ds_median = statistics.median(ds_samples)
+        median, ds_median = statistics.median(samples), statistics.median(ds_samples)
         print(
-            f"{label + f' ({len(body.encode()) // 1000} KB)':<22}{median:>11.3f} ms{p99(samples):>9.3f} ms"
-            f"{ds_median:>13.2f} ms{ds_median / median:>8.0f}x  {len(ours)} rules ({', '.join(sorted(ours)) or '-'}) / {theirs} secrets"
+            f"{label:<16}{median:>10.3f} ms{p99(samples):>8.3f} ms{ds_median:>13.2f} ms"
+            f"{ds_median / median:>6.0f}x  {len(ours)} rules"
+            f" / detect-secrets: {detect_secrets()} ({', '.join(sorted(ours)) or 'none'})"
         )
     imported, first = cold_start()
     raw, zipped = package_size()
-    print(f"\ncold start (fresh interpreter, median of 7): import handler {imported:.1f} ms, first request {first:.1f} ms")
+    print(f"\ncold start (fresh interpreter, median of 7): import {imported:.1f} ms,", end=" ")
+    print(f"first request {first:.1f} ms")
     print(f"deployable relay code: {raw / 1024:.1f} KB of .py files, {zipped / 1024:.1f} KB zipped")
-    print(f"planted per secrets payload: {len(PLANTED)} ({', '.join(PLANTED)})")
+    print(f"planted in each +secrets payload: {len(PLANTED)} ({', '.join(PLANTED)})")
     return 0
 
 
