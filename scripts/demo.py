@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -30,7 +31,8 @@ LOCAL_KEYS = {
     "AWS_SECRET_ACCESS_KEY": "local-secret-payments",
 }
 # Assembled at run time so that no file in the repository holds a key-shaped string.
-LEAKY_TEXT = "debug dump: aws_access_key_id=" + "AKIA" + "Q3EGRT5EXAMPLEZ7"
+FAKE_KEY = "AKIA" + "Q3EGRT5EXAMPLEZ7"
+LEAKY_TEXT = "debug dump: aws_access_key_id=" + FAKE_KEY
 SERVER_LIFETIME_SECONDS = 120
 QUIET_CDK = {
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
@@ -71,9 +73,12 @@ def bake_team_repo() -> Path:
     return repo_path
 
 
-def synthesize(app_dir: Path, outdir: Path, label: str) -> list[Path]:
+def synthesize(
+    app_dir: Path, outdir: Path, label: str, extra_context: dict[str, object] | None = None
+) -> list[Path]:
     """Runs a CDK app the way the CDK CLI does (context from cdk.json), offline."""
     context = json.loads((app_dir / "cdk.json").read_text()).get("context", {})
+    context.update(extra_context or {})
     env = {
         **os.environ,
         **QUIET_CDK,
@@ -141,6 +146,7 @@ def run_in_team_repo(
         **LOCAL_KEYS,
         "AWS_REGION": "eu-west-1",
         "SLACKGATE_URL": relay_url,
+        "SLACKGATE_CHANNEL": "payments-alerts",  # set on the deployed function by its stack
         "PYTHONPATH": str(repo / "src"),
     }
     env.pop("AWS_PROFILE", None)  # sign with the local keys, never a real profile
@@ -160,9 +166,13 @@ def deliver_one(repo: Path, relay: ServerProcess, record: Path) -> None:
         raise DemoFailed("the Slack stand-in received nothing")
     payload = received[-1]["payload"]
     detail("the Slack stand-in received:")
-    for line in json.dumps(payload, indent=2, ensure_ascii=False).splitlines()[:14]:
-        detail("  " + line)
-    detail("  ...")
+    detail(f"  text: {payload.get('text')!r}")
+    detail(f"  blocks: {', '.join(block.get('type', '?') for block in payload.get('blocks', []))}")
+    flags = {key: payload.get(key) for key in ("unfurl_links", "unfurl_media")}
+    leftovers = {"channel", "username", "icon_url", "icon_emoji"} & set(payload)
+    if any(flags.values()) or leftovers:
+        raise DemoFailed(f"the relay forwarded {flags} and {sorted(leftovers)}")
+    detail(f"  {flags} (forced off by the relay); no channel, username or icon fields")
 
 
 def block_one(repo: Path, relay: ServerProcess, record: Path) -> None:
@@ -181,13 +191,21 @@ def block_one(repo: Path, relay: ServerProcess, record: Path) -> None:
     if result.returncode != 0:
         raise DemoFailed(f"the leaky message was not blocked: {result.stderr[-2000:]}")
     refusal = json.loads(result.stdout)
-    detail(f"posted {LEAKY_TEXT[:31]}AKIA… through the team's Slack helper")
+    shown = LEAKY_TEXT.replace(FAKE_KEY, FAKE_KEY[:4] + "…")
+    detail(f"posted {shown!r} through the team's Slack helper")
     detail(f"relay answered {refusal['error']}:")
     for reason in refusal["reasons"]:
         detail(f"  {reason['path']}: [{reason['rule']}] {reason['message']}")
     if record.read_text().count("\n") != before:
         raise DemoFailed("the blocked message reached the Slack stand-in")
     detail("the Slack stand-in received nothing new")
+
+
+def still_listening(url: str) -> bool:
+    port = int(url.split(":")[2].split("/")[0])
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def main() -> int:
@@ -197,7 +215,12 @@ def main() -> int:
         step(1, "Bake a team repo from the template")
         repo = bake_team_repo()
         step(2, "Synthesize the shared gateway stack")
-        synthesize(ROOT / "shared_gateway", BUILD / "cdk.out" / "gateway", "gateway stack")
+        synthesize(
+            ROOT / "shared_gateway",
+            BUILD / "cdk.out" / "gateway",
+            "gateway stack",
+            {"slackgate:nag": "true"},  # as `make gateway-synth` does
+        )
         step(3, "Synthesize the team's stack and check its confinement")
         synthesize(repo, BUILD / "cdk.out" / "team", "team stack")
         check_confinement(repo)
@@ -240,7 +263,10 @@ def main() -> int:
             deliver_one(repo, relay, record)
             step(6, "Post a message carrying an AWS key: the relay blocks it")
             block_one(repo, relay, record)
-        detail("servers stopped")
+        left = [server.url for server in (slack, relay) if still_listening(server.url)]
+        if left:
+            raise DemoFailed(f"still listening after stop: {', '.join(left)}")
+        detail("both servers stopped; nothing left listening")
     except DemoFailed as failure:
         print(f"\ndemo failed: {failure}", file=sys.stderr)
         return 1
