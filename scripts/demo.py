@@ -21,15 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from shared_gateway.local.processes import ServerProcess, start_server  # noqa: E402
+from shared_gateway.local.processes import ServerProcess, client_env, start_server  # noqa: E402
 
 BUILD = ROOT / "build" / "demo"
-TEAM_REPO_NAME = "payments-nightly-report"  # the template's defaults
 PACKAGE = "payments_nightly_report"
-LOCAL_KEYS = {
-    "AWS_ACCESS_KEY_ID": "LOCALPAYMENTSNIGHTLY",
-    "AWS_SECRET_ACCESS_KEY": "local-secret-payments",
-}
+LOCAL_KEYS = ("LOCALPAYMENTSNIGHTLY", "local-secret-payments")  # credentials.example.toml
 # Assembled at run time so that no file in the repository holds a key-shaped string.
 FAKE_KEY = "AKIA" + "Q3EGRT5EXAMPLEZ7"
 LEAKY_TEXT = "debug dump: aws_access_key_id=" + FAKE_KEY
@@ -141,15 +137,12 @@ def write_local_registry(slack_url: str) -> Path:
 def run_in_team_repo(
     repo: Path, relay_url: str, code: list[str]
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        **LOCAL_KEYS,
-        "AWS_REGION": "eu-west-1",
-        "SLACKGATE_URL": relay_url,
-        "SLACKGATE_CHANNEL": "payments-alerts",  # set on the deployed function by its stack
-        "PYTHONPATH": str(repo / "src"),
-    }
-    env.pop("AWS_PROFILE", None)  # sign with the local keys, never a real profile
+    env = client_env(
+        relay_url,
+        *LOCAL_KEYS,
+        channel="payments-alerts",  # set on the deployed function by its stack
+        pythonpath=repo / "src",
+    )
     return subprocess.run(
         [sys.executable, *code], cwd=repo, env=env, capture_output=True, text=True, check=False
     )

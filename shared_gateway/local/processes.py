@@ -26,6 +26,8 @@ class ServerProcess:
     process: subprocess.Popen[str]
     url: str
     stderr_lines: list[str] = field(default_factory=list)
+    stdout_lines: list[str] = field(default_factory=list)  # after the ready line
+    readers: list[threading.Thread] = field(default_factory=list)
 
     def stop(self, timeout: float = 5.0) -> int:
         """SIGTERM, then SIGKILL if it does not stop in time; returns the exit code."""
@@ -36,6 +38,8 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
+        for reader in self.readers:  # so that the output lines are complete on return
+            reader.join(timeout)
         return self.process.returncode
 
     def __enter__(self) -> ServerProcess:
@@ -85,6 +89,41 @@ def start_server(
             f"{name} did not start: {(first_line or [''])[0].strip() or 'no output'}\n"
             + "".join(stderr_lines[-20:])
         )
-    # Keep draining stdout too, for the same reason as stderr.
-    threading.Thread(target=lambda: list(process.stdout), daemon=True).start()  # type: ignore[arg-type]
-    return ServerProcess(name, process, match.group(0).rstrip(".,;)"), stderr_lines)
+    stdout_lines: list[str] = []
+    # Keep draining stdout too (the relay's log lines), for the same reason as stderr.
+    threading.Thread(
+        target=lambda: stdout_lines.extend(process.stdout),  # type: ignore[arg-type]
+        daemon=True,
+    ).start()
+    return ServerProcess(name, process, match.group(0).rstrip(".,;)"), stderr_lines, stdout_lines)
+
+
+def client_env(
+    relay_url: str,
+    access_key_id: str,
+    secret_access_key: str,
+    *,
+    channel: str | None = None,
+    pythonpath: str | Path | None = None,
+) -> dict[str, str]:
+    """Environment for a team's code posting to the local relay with local credentials.
+
+    The Slack helper signs with whatever credentials botocore finds: here the local keys,
+    never a profile or a real session token that happens to be in the caller's environment.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID=access_key_id,
+        AWS_SECRET_ACCESS_KEY=secret_access_key,
+        AWS_REGION="eu-west-1",
+        SLACKGATE_URL=relay_url,
+    )
+    if channel:
+        env["SLACKGATE_CHANNEL"] = channel
+    if pythonpath:
+        env["PYTHONPATH"] = str(pythonpath)
+    return env
