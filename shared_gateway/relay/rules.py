@@ -10,25 +10,27 @@ Adding a detector is one `Rule` in `RULES` (and one test). How the scanner uses 
   With ``token=True`` the keywords are looked for only inside runs of 16 or more characters
   of ``[A-Za-z0-9+/_-]`` (far less text than the message): right for rules whose keyword
   always starts or sits in such a run, such as ``ghp_`` + 36 characters.
-* Digit rules (no ``keywords``): the pattern is tried on every sequence of 12 to 19 digits
-  (single spaces or dashes between them allowed) that stands on its own. A digit rule with
+* Digit rules (no ``keywords``): the pattern is tried on every run of digits, spaces and
+  dashes that holds 12 digits in a row or four digits, a separator and four more. A digit rule with
   ``context`` words runs only when one of them appears somewhere in the batch.
 
 Patterns run over an ASCII view of the normalised text (each non-ASCII character shows as
-``?``), so they are written in ASCII. The secret is the ``secret`` group when the pattern has
-one, else the whole match; that span is what a finding reports and what redaction replaces.
+``?``), so they are written in ASCII. The strings of a batch are joined with ``"\n\x00\n"``:
+a pattern must not need to match a NUL (a match that crosses a join anyway is dropped and
+the strings involved are scanned one by one, so this costs speed, never correctness).
+The secret is the ``secret`` group when the pattern has one, else the whole match; that span
+is what a finding reports and what redaction replaces.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
-import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 Validator = Callable[[re.Match[str]], bool]
 
@@ -147,38 +149,47 @@ def aws_secret_valid(match: re.Match[str]) -> bool:
 
 
 def jwt_valid(match: re.Match[str]) -> bool:
-    header = match.group(0).split(".", 1)[0]
+    import json  # only a JWT-shaped match gets here; keeps import time off the cold start
+
+    header = match.group(0).split(".", 1)[0].translate(_URLSAFE_TO_STANDARD)
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+        decoded = json.loads(binascii.a2b_base64(header + "=" * (-len(header) % 4)))
     except (ValueError, binascii.Error):
         return False
     return isinstance(decoded, dict) and "alg" in decoded
 
 
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
+
+
 # Template variables, masks and empty markers: a key=value that only names or hides a secret.
-_PLACEHOLDER = re.compile(
-    r"""(?ix)
+_PLACEHOLDER = r"""(?ix)
     [*x.#?-]+                                  # ****, xxxx, ...
     | \$\{?[a-z_][\w.]*\}?                     # $VAR, ${VAR}
     | \{\{.*\}\} | \{[a-z_][\w.]*\} | %[sd]    # {{ var }}, {var}, %s
     | \[redacted[^\]]*\]? | redacted | <[^>]*>? | (?:null|none|nil|true|false|undefined)
     | (?:https?://|/|~/|\./).*                 # a URL or path: where a secret lives, not it
     """
-)
 # Key names that mention a secret without holding one: token_count, password_policy, ...
-_BENIGN_KEY_SUFFIX = re.compile(
+_BENIGN_KEY_SUFFIX = (
     r"(?i)[_.-]?(?:count|type|types|len|length|size|limit|min|max|expires?|expiry|expires_in|"
     r"ttl|url|uri|endpoint|path|file|name|names|field|arn|id|ids|policy|hint|prompt|reset|"
     r"changed|updated|created|rotated|version|ref|label|kind|format|usage|used)$"
 )
 
 
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # Validator-only patterns compile on first use, off the import path.
+    return re.compile(pattern)
+
+
 def is_placeholder(value: str) -> bool:
-    return _PLACEHOLDER.fullmatch(value) is not None
+    return _compiled(_PLACEHOLDER).fullmatch(value) is not None
 
 
 def generic_secret_valid(match: re.Match[str]) -> bool:
-    if _BENIGN_KEY_SUFFIX.search(match.group("suffix") or ""):
+    if _compiled(_BENIGN_KEY_SUFFIX).search(match.group("suffix") or ""):
         return False
     value = match.group("secret")
     if is_placeholder(value) or value.isdigit():
@@ -197,10 +208,20 @@ def url_password_valid(match: re.Match[str]) -> bool:
 # --- the rules --------------------------------------------------------------------------
 
 _BASE64_BODY = r"[A-Za-z0-9+/=:,\s-]*[A-Za-z0-9+/=]"
+
+
+def _lookbehind_any(words: list[str]) -> str:
+    """One look-behind per width (Python needs fixed-width look-behinds) for `words`."""
+    by_width: dict[int, list[str]] = {}
+    for word in words:
+        by_width.setdefault(len(word.replace("[_.-]", "_")), []).append(word)
+    return "|".join(f"(?<={'|'.join(group)})" for _, group in sorted(by_width.items()))
+
+
 # Qualifiers that turn a bare "key" into a secret's name (api_key, PrivateKey, x-api-key).
 _KEY_QUALIFIERS = "api access private secret client signing encryption master auth license"
-_KEY_LOOKBEHIND = "|".join(
-    f"(?<={word})|(?<={word}[_.-])" for word in _KEY_QUALIFIERS.split()
+_KEY_LOOKBEHIND = _lookbehind_any(
+    [q for word in _KEY_QUALIFIERS.split() for q in (word, word + "[_.-]")]
 )
 # After a keyword: the rest of the key name (joined by _ . - or camelCase), quotes, operator.
 _KEY_REST = r"(?P<suffix>(?:[_.-]|[A-Z])[\w.-]{0,30}?)?[\"']?\s{0,3}(?::=|=>|[:=])\s{0,3}"
@@ -209,7 +230,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="aws-access-key-id",
         description="AWS access key id",
-        pattern=re.compile(r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])"),
+        pattern=re.compile(
+            r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])"
+        ),
         keywords=("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
     ),
     Rule(
@@ -275,7 +298,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="stripe-secret-key",
         description="Stripe secret or restricted key",
-        pattern=re.compile(r"(?<![A-Za-z0-9])[sr]k_(?:live|test|prod)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])"),
+        pattern=re.compile(
+            r"(?<![A-Za-z0-9])[sr]k_(?:live|test|prod)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])"
+        ),
         keywords=("sk_", "rk_"),
         token=True,
     ),
@@ -339,14 +364,20 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="payment-card-number",
         description="payment card number",
-        pattern=re.compile(r"(?<![\w.-])(?P<secret>\d(?:[ -]?\d){12,18})(?!\w)"),
+        # 13-19 digits in a row, or grouped as printed: 4-4-4-4 or 4-6-5 (4-6-4), with one
+        # kind of separator. Other groupings are dates, phone and order numbers.
+        pattern=re.compile(
+            r"(?<![\w.-])(?P<secret>\d{13,19}(?![\w-])"
+            r"|\d{4}(?P<sep>[ -])(?:\d{4}(?P=sep)\d{4}(?P=sep)\d{4}|\d{6}(?P=sep)\d{4,5})(?![\w-]))"
+        ),
         validator=card_number_valid,
     ),
     Rule(
         id="jp-my-number",
         description="Japanese individual number (My Number)",
         pattern=re.compile(
-            r"(?<![\w.-])(?<!\d[ -])(?P<secret>\d{4}[ -]?\d{4}[ -]?\d{4})(?![\w-]|[ -]\d)"
+            r"(?<![\w.-])(?P<secret>\d{12}(?![\w-])"
+            r"|(?<!\d[ -])\d{4}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?![\w-]|(?P=sep)\d))"
         ),
         validator=my_number_valid,
         context=("マイナンバー", "個人番号", "my number", "mynumber", "my_number", "my-number"),

@@ -1,10 +1,11 @@
 """The secret and personal-data scanner: pure functions over strings, on every message's hot path.
 
 ``scan_many`` looks at all strings of a payload in one batch: it normalises each string
-(NFKC, invisible characters removed), joins them with a separator no rule matches across,
-and makes one pass per keyword family over the joined text, trying a rule's pattern only
-where one of its keywords occurs. Percent-encoded tokens and base64 runs are decoded and
-scanned too; a secret found inside one is reported with the span of the whole encoded run.
+(NFKC, format characters such as zero-width spaces removed), joins them with a separator no
+rule matches across, and makes one pass per keyword family over the joined text, trying a
+rule's pattern only where one of its keywords occurs. Percent-encoded tokens and base64 runs
+are decoded and scanned too; a secret found inside one is reported with the span of the whole
+encoded run.
 
 Spans refer to the normalised text (``normalize(text)``), which is also what ``redact``
 returns with every finding replaced by ``[redacted:<rule>]``.
@@ -17,10 +18,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
-from urllib.parse import unquote
 
-from .normalize import normalize
+from .normalize import normalize, normalize_many
 from .reasons import mask
 from .rules import RULES, Rule
 
@@ -49,10 +48,9 @@ _Hit = tuple[int, int, int, str, bool]
 _Recorder = Callable[[int, re.Match[str]], None]
 
 
-class _Finder(NamedTuple):
-    in_tokens: bool  # searches the long-token view instead of the whole text
-    exact: bool  # searches the text as written instead of its lower-case copy
-    regex: re.Pattern[str]
+# (searches the long-token view instead of the whole text, searches the text as written
+# instead of its lower-case copy, the regex)
+_Finder = tuple[bool, bool, re.Pattern[str]]
 
 
 def _keyword_finders() -> tuple[list[_Finder], dict[tuple[bool, bool, str], tuple[int, ...]]]:
@@ -69,7 +67,7 @@ def _keyword_finders() -> tuple[list[_Finder], dict[tuple[bool, bool, str], tupl
     for (in_tokens, exact, first), keywords in sorted(groups.items()):
         longest_first = sorted(keywords, key=len, reverse=True)
         rest = "|".join(re.escape(keyword[1:]) for keyword in longest_first)
-        finders.append(_Finder(in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})")))
+        finders.append((in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})")))
         for found in keywords:
             # A found keyword also serves every rule whose keyword is a prefix of it.
             dispatch[(in_tokens, exact, found)] = tuple(
@@ -99,17 +97,19 @@ def _byte_table(classes: dict[str, str]) -> bytes:
 # Tokens: runs of the base64 alphabets (both), where token keywords and base64 live.
 _BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
 _TOKEN_TABLE = _byte_table({"b": _BASE64_ALPHABET})
-_TOKEN_NEEDLE = b"b" * _MIN_TOKEN
-# Digits: d for a digit, s for a separator, w for what makes a digit part of a word.
+# A literal prefix (not b{16,}) lets the regex engine jump between candidates.
+_TOKEN_RUN = re.compile(b"b" * _MIN_TOKEN + b"b*")
+# Digit runs: d for a digit, s for a separator (space, dash), w for a letter, _ or . (a digit
+# next to one is part of a word or a decimal number).
 _DIGIT_TABLE = _byte_table({"d": "0123456789", "s": " -", "w": _BASE64_ALPHABET[:52] + "_."})
-# 12 to 19 digits with single separators, not inside a word or a longer number. Every card
-# and My Number layout starts with four digits: the literal prefix keeps this search fast.
-_DIGIT_SEQUENCE = re.compile(rb"dddd(?<![wd]dddd)(?:s?d){8,15}(?![wd]|s?d)")
+# Where a card number or My Number may be: 12 digits in a row, or 4 digits, a separator, 4 more.
+_DIGIT_NEEDLES = (b"d" * 12, b"ddddsdddd")
 _URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
 _HEX_AND_DASH = "0123456789abcdefABCDEF-"
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _NON_SPACE = re.compile(r"\S*")
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
 def scan(text: str) -> list[Finding]:
@@ -119,7 +119,7 @@ def scan(text: str) -> list[Finding]:
 
 def scan_many(texts: Sequence[str]) -> list[list[Finding]]:
     """Findings for each string, index-aligned with `texts`; one batch for speed."""
-    normalised = [normalize(text) for text in texts]
+    normalised = normalize_many(list(texts))
     return [_findings(hits) for hits in _scan_batch(normalised, 0)]
 
 
@@ -130,9 +130,7 @@ def redact(text: str, findings: Sequence[Finding]) -> str:
     """
     normalised = normalize(text)
     spans = sorted(
-        (max(0, f.start), min(len(normalised), f.end), f.rule)
-        for f in findings
-        if f.end > f.start
+        (max(0, f.start), min(len(normalised), f.end), f.rule) for f in findings if f.end > f.start
     )
     pieces: list[str] = []
     position = 0
@@ -188,7 +186,8 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
 
     data = joined.encode("ascii")
     token_spans = _token_spans(data)
-    token_view = "\n".join([joined[start:end] for start, end in token_spans])
+    tokens = [joined[start:end] for start, end in token_spans]
+    token_view = "\n".join(tokens)
     token_view_starts: list[int] = []
     offset = 0
     for start, end in token_spans:
@@ -197,17 +196,17 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
 
     lowered = joined.lower()
     token_lowered = token_view.lower()
-    for finder in _FINDERS:
-        if finder.in_tokens:
-            haystack = token_view if finder.exact else token_lowered
+    for in_tokens, exact, finder in _FINDERS:
+        if in_tokens:
+            haystack = token_view if exact else token_lowered
         else:
-            haystack = joined if finder.exact else lowered
-        for anchor in finder.regex.finditer(haystack):
+            haystack = joined if exact else lowered
+        for anchor in finder.finditer(haystack):
             position = anchor.start()
-            if finder.in_tokens:  # back to the joined text
+            if in_tokens:  # back to the joined text
                 token = bisect_right(token_view_starts, position) - 1
                 position += token_spans[token][0] - token_view_starts[token]
-            for rule_index in _DISPATCH[(finder.in_tokens, finder.exact, anchor.group())]:
+            for rule_index in _DISPATCH[(in_tokens, exact, anchor.group())]:
                 match = RULES[rule_index].pattern.match(joined, position)
                 if match is not None:
                     record(rule_index, match)
@@ -216,9 +215,9 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
 
     if depth < _MAX_DEPTH:
         variants = _percent_variants(joined, texts, starts)
-        variants += _base64_variants(joined, token_spans, starts)
+        variants += _base64_variants(joined, token_spans, tokens, starts)
         if variants:
-            decoded = _scan_batch([normalize(v[3]) for v in variants], depth + 1)
+            decoded = _scan_batch(normalize_many([v[3] for v in variants]), depth + 1)
             for (index, start, end, _), variant_hits in zip(variants, decoded, strict=True):
                 for _, _, rule_index, value, _ in variant_hits:
                     hits[index].append((start, end, rule_index, value, True))
@@ -230,47 +229,73 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
 
 def _token_spans(data: bytes) -> list[tuple[int, int]]:
     """(start, end) of every run of 16+ base64-alphabet characters."""
-    token_mask = data.translate(_TOKEN_TABLE)
-    spans: list[tuple[int, int]] = []
-    find = token_mask.find
-    start = find(_TOKEN_NEEDLE)
-    while start >= 0:
-        end = find(b" ", start)
-        if end < 0:
-            end = len(token_mask)
-        spans.append((start, end))
-        start = find(_TOKEN_NEEDLE, end)
-    return spans
+    return [run.span() for run in _TOKEN_RUN.finditer(data.translate(_TOKEN_TABLE))]
 
 
 def _scan_digit_sequences(
     joined: str, data: bytes, lowered: str, texts: list[str], record: _Recorder
 ) -> None:
-    sequences = _DIGIT_SEQUENCE.finditer(data.translate(_DIGIT_TABLE))
-    context_present: dict[int, bool] = {}
-    for sequence in sequences:
-        start, end = sequence.span()
+    """Tries the digit rules on every run of digits and single separators that holds 12
+    digits in a row or four digits, a separator and four more (4111 1111 ..., 1234-5678-...).
+    A rule needing context (My Number) runs only when its context words are in the batch;
+    that is checked once, and only when a run may concern it.
+    """
+    digit_mask = data.translate(_DIGIT_TABLE)
+    runs: dict[int, int] = {}  # start -> end of each run of digits and separators
+    for needle in _DIGIT_NEEDLES:
+        found = digit_mask.find(needle)
+        while found >= 0:
+            start = max(digit_mask.rfind(b" ", 0, found), digit_mask.rfind(b"w", 0, found)) + 1
+            end = digit_mask.find(b" ", found)
+            word = digit_mask.find(b"w", found, end if end >= 0 else len(digit_mask))
+            end = word if word >= 0 else end if end >= 0 else len(digit_mask)
+            runs[start] = end
+            found = digit_mask.find(needle, end)
+    context: dict[int, bool] = {}
+    for start, end in sorted(runs.items()):
+        digits = digit_mask.count(b"d", start, end)
         for rule_index in _DIGIT_RULES:
             rule = RULES[rule_index]
             if rule.context:
-                if rule_index not in context_present:
-                    context_present[rule_index] = _context_in_batch(rule, lowered, texts)
-                if not context_present[rule_index]:
+                if digits < 12:
                     continue
-            match = rule.pattern.match(joined, start, end)
-            if match is not None:
+                if rule_index not in context:
+                    context[rule_index] = _context_in_batch(rule_index, lowered, texts)
+                if not context[rule_index]:
+                    continue
+            elif digits < 13:  # no card number is shorter
+                continue
+            # One character past the run, so that a look-ahead sees what follows it.
+            for match in rule.pattern.finditer(joined, start, end + 1):
                 record(rule_index, match)
 
 
-def _context_in_batch(rule: Rule, lowered: str, texts: list[str]) -> bool:
+def _context_in_batch(rule_index: int, lowered: str, texts: list[str]) -> bool:
     """Whether any of the rule's context words occurs anywhere in the batch."""
+    ascii_words, other_words = _CONTEXT_FINDERS[rule_index]
+    if any(finder.search(lowered) for finder in ascii_words):
+        return True
+    if not other_words:
+        return False
+    foreign = "\n".join([text for text in texts if not text.isascii()])
+    return any(word in foreign for word in other_words)
+
+
+def _context_finders(rule: Rule) -> tuple[list[re.Pattern[str]], tuple[str, ...]]:
+    """Context words as one literal-prefix regex per leading character (ASCII words, searched
+    in the lower-case view), and the other words, searched in the non-ASCII texts only."""
+    by_first: dict[str, list[str]] = {}
     for word in rule.context:
         if word.isascii():
-            if word in lowered:
-                return True
-        elif any(word in text for text in texts if not text.isascii()):
-            return True
-    return False
+            by_first.setdefault(word[0], []).append(word)
+    finders = [
+        re.compile(re.escape(first) + "(?:" + "|".join(re.escape(w[1:]) for w in words) + ")")
+        for first, words in by_first.items()
+    ]
+    return finders, tuple(word for word in rule.context if not word.isascii())
+
+
+_CONTEXT_FINDERS = {index: _context_finders(RULES[index]) for index in _DIGIT_RULES}
 
 
 # (text index, start, end, decoded text): an encoded run and what it decodes to.
@@ -293,21 +318,30 @@ def _percent_variants(joined: str, texts: list[str], starts: list[int]) -> list[
         token_end = _NON_SPACE.match(joined, position).end()  # type: ignore[union-attr]
         covered = token_end
         token = texts[index][token_start - base : token_end - base]
-        decoded = unquote(token, errors="replace")
+        decoded = _ESCAPES.sub(_decode_escapes, token)
         if decoded != token:
             variants.append((index, token_start - base, token_end - base, decoded))
     return variants
 
 
+def _decode_escapes(escapes: re.Match[str]) -> str:
+    # As urllib.parse.unquote does: a run of escapes is UTF-8, bad bytes become U+FFFD.
+    return bytes.fromhex(escapes.group().replace("%", "")).decode("utf-8", "replace")
+
+
 def _base64_variants(
-    joined: str, token_spans: list[tuple[int, int]], starts: list[int]
+    joined: str, token_spans: list[tuple[int, int]], tokens: list[str], starts: list[int]
 ) -> list[_Variant]:
     """Each run of 20+ base64 characters (either alphabet) that decodes to readable text."""
     variants: list[_Variant] = []
-    for start, end in token_spans:
-        if end - start < _MIN_BASE64:
+    for (start, end), token in zip(token_spans, tokens, strict=True):
+        # Cheap rejections first: hex digests and UUIDs, single-case words and ids are not
+        # base64 of text (which always mixes cases).
+        if len(token) < _MIN_BASE64 or token.islower() or token.isupper():
             continue
-        while end < len(joined) and joined[end] == "=" and end - start < 4096:
+        if not token.strip(_HEX_AND_DASH):
+            continue
+        while end < len(joined) and joined[end] == "=" and end - start < len(token) + 2:
             end += 1  # padding belongs to the run
         decoded = _decode_base64(joined[start:end])
         if decoded is not None:
@@ -319,10 +353,6 @@ def _base64_variants(
 
 def _decode_base64(run: str) -> str | None:
     """The text a base64 run carries, or None when it is not mostly printable UTF-8."""
-    # Cheap rejections first: hex digests, UUIDs, single-case words and ids are not base64
-    # of text (which always mixes cases).
-    if not run.strip(_HEX_AND_DASH) or run.islower() or run.isupper() or run.isdigit():
-        return None
     core = run.rstrip("=")
     if "-" in core or "_" in core:
         if "+" in core or "/" in core:
