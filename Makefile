@@ -6,10 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-NODE_STAMP := node_modules/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help test lint check-python check-node setup
+.PHONY: help demo test lint bench check-python check-node setup clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -41,5 +40,18 @@ lint: $(STAMP) ## ruff over the whole repository
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+demo: check-node $(STAMP) ## bake a team repo, synthesize both stacks, deliver one message and block one (all local)
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python scripts/demo.py
+
 test: check-node $(STAMP) lint ## set up, lint and run every test
-	$(BIN)/python -m pytest -n auto
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest -n auto
+
+bench: check-node $(STAMP) ## the benchmarks: relay speed and size, synthesis time, bake time
+	$(BIN)/python bench/relay_bench.py
+	$(BIN)/python bench/synth_time.py
+	$(BIN)/python bench/bake_time.py
+
+clean: ## remove build output (keeps .venv and node_modules)
+	rm -rf build shared_gateway/cdk.out .pytest_cache .hypothesis
+
+include Makefile.gateway

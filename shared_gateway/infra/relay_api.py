@@ -1,0 +1,126 @@
+"""The relay's PRIVATE REST API: `POST /v1/messages`, IAM-authorised, through our endpoint only.
+
+The resource policy denies every request that did not come through our execute-api
+endpoint, denies every principal that is not a `slackgate-*` role of this account, and
+allows the rest. The stage `prod` is redeployed whenever the policy or the routes change:
+API Gateway serves the last *deployment*, not the current definition, so a policy change
+without a new deployment would silently not apply.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .log_groups import encrypted_log_group
+
+STAGE = "prod"
+ROUTE = ("v1", "messages")
+INVOKE = "execute-api:Invoke"
+
+
+def resource_policy(endpoint_id: str, account: str, role_pattern: str) -> iam.PolicyDocument:
+    callers = f"arn:aws:iam::{account}:role/{role_pattern}"
+    anyone = [iam.AnyPrincipal()]
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                sid="OnlyThroughTheGatewayEndpoint",
+                effect=iam.Effect.DENY,
+                principals=anyone,
+                actions=[INVOKE],
+                resources=["execute-api:/*"],
+                conditions={"StringNotEquals": {"aws:SourceVpce": endpoint_id}},
+            ),
+            iam.PolicyStatement(
+                sid="OnlySlackgateRoles",
+                effect=iam.Effect.DENY,
+                principals=anyone,
+                actions=[INVOKE],
+                resources=["execute-api:/*"],
+                conditions={"ArnNotLike": {"aws:PrincipalArn": callers}},
+            ),
+            iam.PolicyStatement(
+                sid="InvokeTheRelay",
+                principals=anyone,
+                actions=[INVOKE],
+                resources=[f"execute-api:/{STAGE}/POST/{'/'.join(ROUTE)}"],
+            ),
+        ]
+    )
+
+
+class RelayApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function: lambda_.IFunction,
+        endpoint: ec2.IInterfaceVpcEndpoint,
+        account: str,
+        role_pattern: str,
+        key: kms.IKey,
+        retention: logs.RetentionDays,
+        throttle_rate: int,
+        throttle_burst: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.access_logs = encrypted_log_group(self, "AccessLogs", key=key, retention=retention)
+        self.policy = resource_policy(endpoint.vpc_endpoint_id, account, role_pattern)
+        self.api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name=f"{stack.stack_name}-relay",
+            description="slackgate relay (private): POST /v1/messages",
+            endpoint_configuration=apigw.EndpointConfiguration(
+                types=[apigw.EndpointType.PRIVATE], vpc_endpoints=[endpoint]
+            ),
+            policy=self.policy,
+            default_method_options=apigw.MethodOptions(
+                authorization_type=apigw.AuthorizationType.IAM
+            ),
+            cloud_watch_role=False,  # account-wide setting; not this stack's to own
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE,
+                throttling_rate_limit=throttle_rate,
+                throttling_burst_limit=throttle_burst,
+                tracing_enabled=True,
+                metrics_enabled=True,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+            ),
+        )
+        resource = self.api.root
+        for part in ROUTE:
+            resource = resource.add_resource(part)
+        self.method = resource.add_method(
+            "POST",
+            apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
+            authorization_type=apigw.AuthorizationType.IAM,
+        )
+        # CDK hashes methods and resources into the deployment's logical id; the resource
+        # policy is added explicitly so that a policy change also yields a new deployment.
+        self.api.latest_deployment.add_to_logical_id(
+            {"policy": self.policy.to_json(), "routes": ["POST /" + "/".join(ROUTE)]}
+        )
+        self.base_url = (
+            f"https://{self.api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}"
+        )

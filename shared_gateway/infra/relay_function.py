@@ -1,0 +1,88 @@
+"""The relay function: outside the VPC (it must reach Slack), reading only its channels' secrets."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .bundling import HANDLER, REGISTRY_NAME, staged_relay_code
+from .config import GatewayConfig
+from .log_groups import encrypted_log_group
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+
+
+class RelayFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: GatewayConfig,
+        secret_arns: list[str],
+        key: kms.IKey,
+        retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.log_group = encrypted_log_group(self, "Logs", key=key, retention=retention)
+        # A customer-managed policy rather than the AWS-managed basic execution role: logs
+        # to its own group only, and the webhook secrets of the registry's channels only.
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description="slackgate relay: own log group, channel webhook secrets",
+            statements=[
+                iam.PolicyStatement(
+                    sid="OwnLogGroup",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[self.log_group.log_group_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="ChannelWebhooks",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=secret_arns,
+                ),
+                iam.PolicyStatement(
+                    sid="DecryptChannelWebhooks",
+                    actions=["kms:Decrypt"],
+                    resources=[key.key_arn],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"
+                        }
+                    },
+                ),
+            ],
+        )
+        # Not named slackgate-*: that prefix marks team functions (and callers of the relay).
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="slackgate relay function",
+            managed_policies=[self.policy],
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="slackgate relay: checks each message and forwards it to Slack",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=HANDLER,
+            code=lambda_.Code.from_asset(str(staged_relay_code(config.registry_path))),
+            environment={
+                "SLACKGATE_CONFIG": f"/var/task/{REGISTRY_NAME}",
+                "SLACKGATE_DEADLINE_SECONDS": str(config.deadline_seconds),
+                "SLACKGATE_ACCOUNT_ID": config.account,
+            },
+            timeout=Duration.seconds(config.function_timeout_seconds),
+            memory_size=256,
+            reserved_concurrent_executions=config.reserved_concurrency,
+            role=self.role,
+            log_group=self.log_group,
+        )

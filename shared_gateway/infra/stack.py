@@ -1,0 +1,170 @@
+"""The shared gateway stack: the constructs wired together, and the reasoned acknowledgements."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stack
+from constructs import Construct
+
+from ..relay.registry import Registry
+from .alarms import RelayAlarms
+from .config import GatewayConfig
+from .dns_firewall import DnsFirewall
+from .endpoint_policy import EndpointPolicy, cr_singleton_id
+from .endpoints import Endpoints
+from .key import GatewayKey
+from .log_groups import retention_days
+from .nag import acknowledge
+from .network import Network
+from .parameters import PublishedParameters
+from .relay_api import RelayApi
+from .relay_function import RelayFunction
+from .secrets import ChannelSecrets
+
+STACK_NAME = "slackgate-gateway"
+
+
+class GatewayStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: GatewayConfig, registry: Registry
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            stack_name=STACK_NAME,
+            description="slackgate shared gateway: confined network, DNS firewall, Slack relay",
+            env=Environment(account=config.account, region=config.region),
+        )
+        retention = retention_days(config.log_retention_days)
+        key = GatewayKey(self, "Key").key
+        self.network = Network(
+            self,
+            "Network",
+            availability_zones=list(config.availability_zones),
+            key=key,
+            retention=retention,
+        )
+        self.endpoints = Endpoints(self, "Endpoints", network=self.network)
+        self.secrets = ChannelSecrets(self, "ChannelSecrets", registry=registry, key=key)
+        self.relay = RelayFunction(
+            self,
+            "Relay",
+            config=config,
+            secret_arns=self.secrets.arns,
+            key=key,
+            retention=retention,
+        )
+        self.api = RelayApi(
+            self,
+            "RelayApi",
+            function=self.relay.function,
+            endpoint=self.endpoints.execute_api,
+            account=config.account,
+            role_pattern=config.caller_role_pattern,
+            key=key,
+            retention=retention,
+            throttle_rate=config.throttle_rate,
+            throttle_burst=config.throttle_burst,
+        )
+        self.endpoint_policy = EndpointPolicy(
+            self, "EndpointPolicy", endpoint=self.endpoints.execute_api, api=self.api.api
+        )
+        self.dns_firewall = DnsFirewall(
+            self, "DnsFirewall", vpc=self.network.vpc, api_id=self.api.api.rest_api_id
+        )
+        self.parameters = PublishedParameters(
+            self,
+            "Parameters",
+            prefix=config.prefix,
+            vpc_id=self.network.vpc.vpc_id,
+            subnet_ids=[s.subnet_id for s in self.network.subnets.subnets],
+            function_sg_id=self.network.function_sg.security_group_id,
+            api_url=self.api.base_url,
+            api_id=self.api.api.rest_api_id,
+        )
+        self.alarms = RelayAlarms(self, "Alarms", key=key, email=config.alarm_email)
+        self._acknowledge()
+
+    def _acknowledge(self) -> None:
+        """Every cdk-nag finding this design accepts, each with the reason it is accepted."""
+        acknowledge(
+            self.secrets,
+            "A Slack incoming-webhook URL is issued by Slack and cannot be rotated by a "
+            "rotation Lambda; rotating it is a manual put-secret-value (docs/gateway.md).",
+            "AwsSolutions-SMG4",
+            "NIST.800.53.R5-SecretsManagerRotationEnabled",
+        )
+        acknowledge(
+            self.api.api.node.default_child,
+            "The relay validates every body itself and answers with the documented error "
+            "codes; an API Gateway request validator would answer in another format.",
+            "AwsSolutions-APIG2",
+        )
+        acknowledge(
+            self.api.method,
+            "Callers are Lambda roles authenticated with SigV4 (AWS_IAM authorization); "
+            "there are no Cognito users.",
+            "AwsSolutions-COG4",
+        )
+        stage = self.api.api.deployment_stage.node.default_child
+        acknowledge(
+            stage,
+            "Private API reachable only through the gateway's VPC endpoint by IAM-authenticated "
+            "slackgate roles, throttled per stage; the relay inspects every message itself.",
+            "AwsSolutions-APIG3",
+            "NIST.800.53.R5-APIGWAssociatedWithWAF",
+        )
+        acknowledge(
+            stage,
+            "JSON access logs are on; execution logging needs the account-wide API Gateway "
+            "CloudWatch role, which this stack does not own, and could record message data.",
+            "AwsSolutions-APIG6",
+            "NIST.800.53.R5-APIGWExecutionLoggingEnabled",
+        )
+        acknowledge(
+            stage,
+            "Every request is a distinct message POST; caching responses would be wrong.",
+            "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
+        )
+        acknowledge(
+            stage,
+            "The backend is a Lambda proxy integration, not an HTTP endpoint that could check "
+            "a client certificate; callers reach the API over TLS through the VPC endpoint.",
+            "NIST.800.53.R5-APIGWSSLEnabled",
+        )
+        acknowledge(
+            self.relay.function,
+            "The relay is the one inspected way out: it must reach Slack's webhook endpoint, "
+            "so it is deliberately outside the confined VPC.",
+            "NIST.800.53.R5-LambdaInsideVPC",
+        )
+        acknowledge(
+            self.relay.function,
+            "Invoked synchronously by API Gateway only; the caller receives every error, and "
+            "a dead-letter queue applies to asynchronous invocations only.",
+            "NIST.800.53.R5-LambdaDLQ",
+        )
+        acknowledge(
+            self.network.node.find_child("FlowLogRole"),
+            "CDK-generated policy for VPC flow logs, scoped to the flow-log group and to "
+            "passing this role only.",
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+        )
+        acknowledge(
+            self.endpoint_policy,
+            "CDK-generated policy with one statement: ec2:ModifyVpcEndpoint on the gateway's "
+            "execute-api endpoint only.",
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+        )
+        # The singleton function behind AwsCustomResource (endpoint_policy.py).
+        provider = self.node.find_child(cr_singleton_id())
+        acknowledge(
+            provider,
+            "CDK's custom-resource provider runs only during deployments, called by "
+            "CloudFormation, to call the public EC2 API; its basic execution role only "
+            "writes its own logs.",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSLambdaBasicExecutionRole]",
+            "NIST.800.53.R5-LambdaDLQ",
+            "NIST.800.53.R5-LambdaInsideVPC",
+            "NIST.800.53.R5-LambdaConcurrency",
+        )

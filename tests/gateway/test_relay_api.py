@@ -1,0 +1,107 @@
+"""The relay API: private, IAM-authorised, admitting our endpoint and slackgate roles only."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Synthesized, resolve_join
+
+pytestmark = pytest.mark.slow
+
+
+def _execute_api_endpoint(gateway: Synthesized) -> str:
+    return next(
+        k
+        for k, r in gateway.resources("AWS::EC2::VPCEndpoint").items()
+        if r["Properties"]["ServiceName"].endswith(".execute-api")
+    )
+
+
+def test_api_is_private_and_bound_to_our_endpoint(gateway: Synthesized) -> None:
+    _, api = gateway.one("AWS::ApiGateway::RestApi")
+    config = api["Properties"]["EndpointConfiguration"]
+    assert config["Types"] == ["PRIVATE"]
+    assert config["VpcEndpointIds"] == [{"Ref": _execute_api_endpoint(gateway)}]
+
+
+def test_every_method_uses_iam_authorization(gateway: Synthesized) -> None:
+    methods = gateway.resources("AWS::ApiGateway::Method")
+    assert methods, "no methods"
+    for name, method in methods.items():
+        assert method["Properties"]["AuthorizationType"] == "AWS_IAM", name
+
+
+def test_only_route_is_post_v1_messages_to_the_relay(gateway: Synthesized) -> None:
+    _, method = gateway.one("AWS::ApiGateway::Method")
+    props = method["Properties"]
+    assert props["HttpMethod"] == "POST"
+    assert props["Integration"]["Type"] == "AWS_PROXY"
+    paths = sorted(
+        r["Properties"]["PathPart"] for r in gateway.resources("AWS::ApiGateway::Resource").values()
+    )
+    assert paths == ["messages", "v1"]
+    function_id, _ = gateway.one("AWS::Lambda::Permission")
+    assert function_id  # API Gateway may invoke the relay (and nothing else is granted)
+
+
+def test_resource_policy_conditions(gateway: Synthesized) -> None:
+    _, api = gateway.one("AWS::ApiGateway::RestApi")
+    statements = {s["Sid"]: s for s in api["Properties"]["Policy"]["Statement"]}
+    assert set(statements) == {
+        "OnlyThroughTheGatewayEndpoint",
+        "OnlySlackgateRoles",
+        "InvokeTheRelay",
+    }
+    vpce = statements["OnlyThroughTheGatewayEndpoint"]
+    assert vpce["Effect"] == "Deny"
+    assert vpce["Condition"] == {
+        "StringNotEquals": {"aws:SourceVpce": {"Ref": _execute_api_endpoint(gateway)}}
+    }
+    roles = statements["OnlySlackgateRoles"]
+    assert roles["Effect"] == "Deny"
+    assert roles["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/slackgate-*"}
+    }
+    allow = statements["InvokeTheRelay"]
+    assert allow["Effect"] == "Allow"
+    assert allow["Action"] == "execute-api:Invoke"
+    assert "Condition" not in allow
+    for statement in statements.values():
+        assert statement["Action"] == "execute-api:Invoke"
+
+
+def test_stage_prod_throttled_with_json_access_logs(gateway: Synthesized) -> None:
+    _, stage = gateway.one("AWS::ApiGateway::Stage")
+    props = stage["Properties"]
+    assert props["StageName"] == "prod"
+    (settings,) = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0
+    assert settings["ThrottlingBurstLimit"] > 0
+    log_format = props["AccessLogSetting"]["Format"]
+    assert log_format.startswith("{") and '"requestId":"$context.requestId"' in log_format
+    assert '"user":"$context.identity.user"' in log_format
+    destination = props["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    log_group = gateway.template["Resources"][destination]
+    assert log_group["Properties"]["RetentionInDays"] == 365
+    deployment_id, _ = gateway.one("AWS::ApiGateway::Deployment")
+    assert props["DeploymentId"] == {"Ref": deployment_id}
+
+
+def test_base_url_is_published_with_the_stage(gateway: Synthesized) -> None:
+    api_id, _ = gateway.one("AWS::ApiGateway::RestApi")
+    url = next(
+        p["Properties"]["Value"]
+        for p in gateway.resources("AWS::SSM::Parameter").values()
+        if p["Properties"]["Name"] == "/slackgate/api/url"
+    )
+    assert resolve_join(url) == (
+        f"https://${{{api_id}}}.execute-api.eu-west-1.${{AWS::URLSuffix}}/prod"
+    )
+
+
+def test_all_log_groups_have_retention_and_encryption(gateway: Synthesized) -> None:
+    groups = gateway.resources("AWS::Logs::LogGroup")
+    assert len(groups) == 3  # flow logs, relay function, API access logs
+    for name, group in groups.items():
+        assert group["Properties"]["RetentionInDays"] == 365, name
+        assert "KmsKeyId" in group["Properties"], name

@@ -1,0 +1,91 @@
+"""The relay function: outside the VPC, bundled with its registry, reading only its secrets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import Synthesized
+
+pytestmark = pytest.mark.slow
+
+RELAY_SOURCE = Path(__file__).resolve().parents[2] / "shared_gateway" / "relay"
+
+
+def _relay(gateway: Synthesized) -> tuple[str, dict]:
+    functions = gateway.resources("AWS::Lambda::Function")
+    (found,) = [
+        (k, f)
+        for k, f in functions.items()
+        if f["Properties"].get("Handler") == "relay.handler.handler"
+    ]
+    return found
+
+
+def test_runtime_handler_environment_and_timeout(gateway: Synthesized) -> None:
+    _, function = _relay(gateway)
+    props = function["Properties"]
+    assert props["Runtime"] == "python3.14"
+    env = props["Environment"]["Variables"]
+    assert env == {
+        "SLACKGATE_CONFIG": "/var/task/registry.toml",
+        "SLACKGATE_DEADLINE_SECONDS": "8",
+        "SLACKGATE_ACCOUNT_ID": "123456789012",
+    }
+    assert props["Timeout"] > int(env["SLACKGATE_DEADLINE_SECONDS"])
+    assert props["ReservedConcurrentExecutions"] > 0
+
+
+def test_relay_is_not_in_the_vpc(gateway: Synthesized) -> None:
+    _, function = _relay(gateway)
+    assert "VpcConfig" not in function["Properties"]
+
+
+def test_log_group_with_retention(gateway: Synthesized) -> None:
+    _, function = _relay(gateway)
+    group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert gateway.template["Resources"][group]["Properties"]["RetentionInDays"] == 365
+
+
+def test_asset_holds_relay_package_and_registry(gateway: Synthesized) -> None:
+    _, function = _relay(gateway)
+    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    asset_dir = gateway.outdir / f"asset.{asset_hash}"
+    staged = sorted(p.relative_to(asset_dir).as_posix() for p in asset_dir.rglob("*"))
+    modules = sorted(f"relay/{p.name}" for p in RELAY_SOURCE.glob("*.py"))
+    assert staged == sorted(["registry.toml", "relay", *modules])
+    registry = (RELAY_SOURCE.parent / "registry.toml").read_text()
+    assert (asset_dir / "registry.toml").read_text() == registry
+
+
+def test_secret_read_is_scoped_to_the_channel_secrets(gateway: Synthesized) -> None:
+    secrets = sorted(gateway.resources("AWS::SecretsManager::Secret"))
+    grants = []
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"):
+        for resource in gateway.resources(kind).values():
+            documents = [resource["Properties"].get("PolicyDocument")]
+            documents += [p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])]
+            for document in filter(None, documents):
+                for statement in document["Statement"]:
+                    actions = statement["Action"]
+                    actions = [actions] if isinstance(actions, str) else actions
+                    if any(a.startswith("secretsmanager:") for a in actions):
+                        grants.append(statement)
+    (grant,) = grants  # exactly one statement in the stack touches Secrets Manager
+    assert grant["Action"] == "secretsmanager:GetSecretValue"
+    assert grant["Effect"] == "Allow"
+    assert sorted(r["Ref"] for r in grant["Resource"]) == secrets
+
+
+def test_relay_role_has_only_its_own_policy(gateway: Synthesized) -> None:
+    _, function = _relay(gateway)
+    role = gateway.template["Resources"][function["Properties"]["Role"]["Fn::GetAtt"][0]]
+    (policy_ref,) = role["Properties"]["ManagedPolicyArns"]
+    assert gateway.template["Resources"][policy_ref["Ref"]]["Type"] == "AWS::IAM::ManagedPolicy"
+    assert "Policies" not in role["Properties"]
+    assert (
+        json.dumps(role["Properties"]["AssumeRolePolicyDocument"]).count("lambda.amazonaws.com")
+        == 1
+    )
