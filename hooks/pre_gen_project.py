@@ -1,0 +1,357 @@
+"""Checks every answer before a single file is generated.
+
+All problems are reported at once, each with how to fix it, and the hook exits 1 so that
+cookiecutter stops and removes the half-made directory. The answers are rendered below as
+JSON text (`| tojson`) and parsed as data: nothing typed at a prompt becomes code here.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+ANSWERS_JSON = r"""
+{
+  "project_name": {{ cookiecutter.project_name | tojson }},
+  "project_slug": {{ cookiecutter.project_slug | tojson }},
+  "package_name": {{ cookiecutter.package_name | tojson }},
+  "team": {{ cookiecutter.team | tojson }},
+  "function_name": {{ cookiecutter.function_name | tojson }},
+  "default_channel": {{ cookiecutter.default_channel | tojson }},
+  "aws_region": {{ cookiecutter.aws_region | tojson }},
+  "trigger": {{ cookiecutter.trigger | tojson }},
+  "schedule_expression": {{ cookiecutter.schedule_expression | tojson }},
+  "python_version": {{ cookiecutter.python_version | tojson }},
+  "ssm_prefix": {{ cookiecutter.ssm_prefix | tojson }},
+  "deploy": {{ cookiecutter.deploy | tojson }}
+}
+"""
+
+ANSWER_KEYS = (
+    "project_name",
+    "project_slug",
+    "package_name",
+    "team",
+    "function_name",
+    "default_channel",
+    "aws_region",
+    "trigger",
+    "schedule_expression",
+    "python_version",
+    "ssm_prefix",
+    "deploy",
+)
+TRIGGERS = ("schedule", "sqs", "none")
+# Lambda's Python runtimes that are neither deprecated nor missing from aws-cdk-lib 2.275.
+PYTHON_VERSIONS = ("3.13", "3.14", "3.12", "3.11")
+DEPLOY_CHOICES = ("no", "yes")
+
+TEAM = re.compile(r"[a-z][a-z0-9]{1,20}")
+CHANNEL = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+FUNCTION_NAME = re.compile(r"[a-z](?:[a-z0-9-]*[a-z0-9])?")
+SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
+# eu-west-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1.
+REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+){1,2}-[1-9][0-9]?")
+SSM_PREFIX = re.compile(r"(?:/[A-Za-z0-9_.-]+)+")
+RATE = re.compile(r"rate\((?P<value>[1-9][0-9]*) (?P<unit>minutes?|hours?|days?)\)")
+CRON = re.compile(r"cron\((?P<fields>[^()]*)\)")
+
+MAX_ROLE_NAME = 64  # IAM's limit for role names, and Lambda's for function names
+MAX_PROJECT_NAME = 80
+MAX_SSM_PREFIX = 200
+SSM_MAX_DEPTH = 15  # Parameter Store hierarchies are at most 15 levels deep
+# Package names that would shadow what the generated repo imports.
+RESERVED_PACKAGES = frozenset(
+    {"infra", "tests", "scripts", "aws_cdk", "botocore", "boto3", "cdk_nag", "constructs"}
+)
+
+
+def load_answers(text: str = ANSWERS_JSON) -> dict[str, Any]:
+    return json.loads(text)
+
+
+# --- EventBridge schedule expressions -------------------------------------------------------
+
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+
+
+def _number_in(low: int, high: int, names: tuple[str, ...] = ()) -> Callable[[str], bool]:
+    def check(value: str) -> bool:
+        if value.upper() in names:
+            return True
+        return value.isdigit() and low <= int(value) <= high
+
+    return check
+
+
+def _item_ok(item: str, is_value: Callable[[str], bool], specials: re.Pattern[str] | None) -> bool:
+    """One comma-separated item: *, a value, a range, any of them with /step, or a special."""
+    if specials is not None and specials.fullmatch(item):
+        return True
+    base, _, step = item.partition("/")
+    if step and not (step.isdigit() and int(step) > 0):
+        return False
+    if base == "*":
+        return True
+    start, dash, end = base.partition("-")
+    if dash:
+        return is_value(start) and is_value(end)
+    return is_value(base)
+
+
+# (name, value check, special forms allowed in that field)
+CRON_FIELDS: tuple[tuple[str, Callable[[str], bool], re.Pattern[str] | None], ...] = (
+    ("minutes", _number_in(0, 59), None),
+    ("hours", _number_in(0, 23), None),
+    ("day-of-month", _number_in(1, 31), re.compile(r"L|LW|(?:[1-9]|[12][0-9]|3[01])W")),
+    ("month", _number_in(1, 12, MONTHS), None),
+    ("day-of-week", _number_in(1, 7, WEEKDAYS), re.compile(r"L|[1-7]L|[1-7]#[1-5]", re.I)),
+    ("year", _number_in(1970, 2199), None),
+)
+
+
+def schedule_problem(expression: str) -> str | None:
+    """Why `expression` is not an EventBridge schedule expression, or None if it is one."""
+    example = "e.g. cron(0 6 * * ? *) for 06:00 UTC every day, or rate(1 hour)"
+    rate = RATE.fullmatch(expression)
+    if rate:
+        singular = rate["value"] == "1"
+        if singular == rate["unit"].endswith("s"):
+            unit = rate["unit"].rstrip("s")
+            wanted = unit if singular else unit + "s"
+            return f"write rate({rate['value']} {wanted}) — EventBridge wants the unit to agree"
+        return None
+    cron = CRON.fullmatch(expression)
+    if not cron:
+        return f"must be cron(...) or rate(...), {example}"
+    fields = cron["fields"].split()
+    if len(fields) != len(CRON_FIELDS):
+        return (
+            f"cron needs 6 fields (minutes hours day-of-month month day-of-week year), "
+            f"got {len(fields)}; {example}"
+        )
+    for text, (name, is_value, specials) in zip(fields, CRON_FIELDS, strict=True):
+        if text == "?" and name in ("day-of-month", "day-of-week"):
+            continue
+        if not all(_item_ok(item, is_value, specials) for item in text.split(",")):
+            return f"the {name} field {text!r} is not valid; {example}"
+    day_of_month, day_of_week = fields[2], fields[4]
+    if (day_of_month == "?") == (day_of_week == "?"):
+        return (
+            "exactly one of day-of-month and day-of-week must be '?' "
+            f"(the other says which days); {example}"
+        )
+    return None
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+def _bad(name: str, value: Any, what: str, fix: str) -> str:
+    return f"{name} = {value!r}: {what}\n      fix: {fix}"
+
+
+def validate(answers: Mapping[str, Any]) -> list[str]:
+    """Every problem with the answers, each saying what is wrong and how to fix it."""
+    problems: list[str] = []
+    values = {key: answers.get(key) for key in ANSWER_KEYS}
+    for key, value in values.items():
+        if not isinstance(value, str):
+            problems.append(_bad(key, value, "is missing or not text", f"give {key} a value"))
+    if problems:
+        return problems
+
+    name = values["project_name"]
+    # The name is written into the code as a string literal, where a non-ASCII character
+    # takes six (\u20ac): the limit keeps that line within the line length.
+    if not name.strip() or len(json.dumps(name)) > MAX_PROJECT_NAME + 2 or not name.isprintable():
+        problems.append(
+            _bad(
+                "project_name",
+                name,
+                f"must be 1–{MAX_PROJECT_NAME} printable characters on one line "
+                "(a non-ASCII character counts as 6)",
+                'a few words, e.g. project_name="Payments nightly report"',
+            )
+        )
+
+    slug = values["project_slug"]
+    if not SLUG.fullmatch(slug) or len(slug) > MAX_ROLE_NAME:
+        problems.append(
+            _bad(
+                "project_slug",
+                slug,
+                "must be lowercase words of letters and digits joined by single hyphens, "
+                f"starting with a letter, at most {MAX_ROLE_NAME} characters",
+                "e.g. project_slug=payments-nightly-report",
+            )
+        )
+
+    package = values["package_name"]
+    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    if not PACKAGE.fullmatch(package) or keyword.iskeyword(package):
+        problems.append(
+            _bad(
+                "package_name",
+                package,
+                "must be a Python identifier in lowercase (letters, digits, underscores)",
+                "e.g. package_name=payments_nightly_report",
+            )
+        )
+    elif package in stdlib or package in RESERVED_PACKAGES:
+        problems.append(
+            _bad(
+                "package_name",
+                package,
+                "would shadow a module the project imports",
+                f"pick a more specific name, e.g. package_name={package}_report",
+            )
+        )
+
+    team = values["team"]
+    if not TEAM.fullmatch(team):
+        problems.append(
+            _bad(
+                "team",
+                team,
+                "must be 2–21 characters: a lowercase letter, then lowercase letters or digits "
+                "(no hyphens) — it is your team's slug in the relay's registry",
+                "use the slug the platform team registered for you, e.g. team=payments",
+            )
+        )
+
+    function = values["function_name"]
+    role = f"slackgate-{team}-{function}"
+    if not FUNCTION_NAME.fullmatch(function):
+        problems.append(
+            _bad(
+                "function_name",
+                function,
+                "must be lowercase letters, digits and hyphens, start with a letter and not "
+                "end with a hyphen",
+                "e.g. function_name=nightly",
+            )
+        )
+    elif len(role) > MAX_ROLE_NAME:
+        room = MAX_ROLE_NAME - len(f"slackgate-{team}-")
+        problems.append(
+            _bad(
+                "function_name",
+                function,
+                f"makes the role name {role!r} {len(role)} characters long; IAM allows "
+                f"{MAX_ROLE_NAME}",
+                f"shorten function_name to at most {max(room, 0)} characters",
+            )
+        )
+
+    channel = values["default_channel"]
+    if not CHANNEL.fullmatch(channel):
+        problems.append(
+            _bad(
+                "default_channel",
+                channel,
+                "must be a channel alias of 1–63 lowercase letters, digits and hyphens, not "
+                "starting with a hyphen (an alias from the relay's registry, not a Slack "
+                "channel id or #name)",
+                "e.g. default_channel=payments-alerts",
+            )
+        )
+
+    region = values["aws_region"]
+    if not REGION.fullmatch(region):
+        problems.append(
+            _bad(
+                "aws_region",
+                region,
+                "is not an AWS region code",
+                "use the region the slackgate gateway runs in, e.g. aws_region=eu-west-1",
+            )
+        )
+
+    trigger = values["trigger"]
+    if trigger not in TRIGGERS:
+        problems.append(
+            _bad("trigger", trigger, "is not a known trigger", f"choose one of {TRIGGERS}")
+        )
+    elif trigger == "schedule":
+        why = schedule_problem(values["schedule_expression"])
+        if why:
+            problems.append(
+                _bad(
+                    "schedule_expression",
+                    values["schedule_expression"],
+                    "is not an EventBridge schedule expression",
+                    why,
+                )
+            )
+
+    if values["python_version"] not in PYTHON_VERSIONS:
+        problems.append(
+            _bad(
+                "python_version",
+                values["python_version"],
+                "is not a supported Lambda Python runtime",
+                f"choose one of {PYTHON_VERSIONS}",
+            )
+        )
+
+    prefix = values["ssm_prefix"]
+    if (
+        not SSM_PREFIX.fullmatch(prefix)
+        or len(prefix) > MAX_SSM_PREFIX
+        or prefix.count("/") + 2 > SSM_MAX_DEPTH
+    ):
+        problems.append(
+            _bad(
+                "ssm_prefix",
+                prefix,
+                "must be a Parameter Store path: '/' followed by segments of letters, digits, "
+                "'_', '.', '-', with no trailing '/'",
+                "use the prefix the gateway was deployed with, e.g. ssm_prefix=/slackgate",
+            )
+        )
+    elif re.match(r"/(aws|ssm)(/|$)", prefix, re.IGNORECASE):
+        problems.append(
+            _bad(
+                "ssm_prefix",
+                prefix,
+                "starts with a prefix AWS reserves",
+                "e.g. ssm_prefix=/slackgate",
+            )
+        )
+
+    if values["deploy"] not in DEPLOY_CHOICES:
+        problems.append(_bad("deploy", values["deploy"], "must be 'no' or 'yes'", "e.g. deploy=no"))
+    return problems
+
+
+def report(problems: list[str]) -> str:
+    lines = [
+        f"slackgate: cannot generate the project — {len(problems)} answer(s) need fixing:",
+        "",
+    ]
+    lines += [f"  - {problem}" for problem in problems]
+    lines += [
+        "",
+        "Nothing was generated. Run cookiecutter again with the corrected answers,",
+        "e.g. cookiecutter gh:org/slackgate team=payments function_name=nightly",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    problems = validate(load_answers())
+    if problems:
+        print(report(problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Fixtures for baking the template (the repository root) with pytest-cookies."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import stat
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HOOKS = ROOT / "hooks"
+
+
+class Baker:
+    """`cookies.bake` with the template fixed to this repository."""
+
+    def __init__(self, cookies) -> None:
+        self._cookies = cookies
+
+    def __call__(self, **answers: str):
+        return self._cookies.bake(extra_context=answers, template=str(ROOT))
+
+
+@pytest.fixture
+def bake(cookies) -> Baker:
+    return Baker(cookies)
+
+
+def load_hook(name: str) -> ModuleType:
+    """Imports a hook as written (unrendered): its functions take the answers as arguments."""
+    spec = importlib.util.spec_from_file_location(f"slackgate_hook_{name}", HOOKS / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def pre_gen() -> ModuleType:
+    return load_hook("pre_gen_project")
+
+
+@pytest.fixture(scope="session")
+def post_gen() -> ModuleType:
+    return load_hook("post_gen_project")
+
+
+def write_tool(directory: Path, name: str, exit_code: int = 0) -> Path:
+    """A stand-in for a command line tool: records its arguments, exits with exit_code."""
+    directory.mkdir(parents=True, exist_ok=True)
+    record = directory / f"{name}.calls"
+    tool = directory / name
+    complaint = f'echo "{name}: pretending to fail" >&2\n' if exit_code else ""
+    tool.write_text(f'#!/bin/sh\necho "$PWD $*" >> "{record}"\n{complaint}exit {exit_code}\n')
+    tool.chmod(tool.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return record
+
+
+@pytest.fixture
+def fake_deploy_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Puts recording make/npx/cdk first on PATH; returns a function reading make's calls."""
+    bin_dir = tmp_path / "fake-bin"
+
+    def install(exit_code: int = 0) -> Path:
+        records = [write_tool(bin_dir, tool, exit_code) for tool in ("make", "npx", "cdk")]
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        return records[0]
+
+    return install

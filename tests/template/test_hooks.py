@@ -1,0 +1,179 @@
+"""The post-generation hook's functions, and cruft round trips."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+ANSWERS = {
+    "project_slug": "payments-nightly-report",
+    "package_name": "payments_nightly_report",
+    "trigger": "schedule",
+    "aws_region": "eu-west-1",
+    "ssm_prefix": "/slackgate",
+    "deploy": "yes",
+    "cruft_commit": "",
+}
+
+
+def make_project(root: Path) -> Path:
+    project = root / "payments-nightly-report"
+    for relative in (
+        "README.md",
+        "infra/schedule_trigger.py",
+        "infra/sqs_trigger.py",
+        "tests/test_schedule_trigger.py",
+        "tests/test_sqs_trigger.py",
+        "events/schedule.json",
+        "events/sqs.json",
+        "events/none.json",
+    ):
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text("x\n")
+    return project
+
+
+@pytest.mark.parametrize("trigger", ["schedule", "sqs", "none"])
+def test_removes_the_files_of_other_triggers_and_is_idempotent(post_gen, tmp_path, trigger):
+    project = make_project(tmp_path)
+    post_gen.remove_unused_files(project, trigger)
+    assert post_gen.remove_unused_files(project, trigger) == []
+    assert [p.name for p in (project / "events").iterdir()] == [f"{trigger}.json"]
+    kept = {p.name for p in (project / "infra").iterdir()}
+    assert kept == ({f"{trigger}_trigger.py"} if trigger != "none" else set())
+
+
+def test_deploys_with_make_and_succeeds(post_gen, tmp_path, fake_deploy_tools, capsys):
+    make_calls = fake_deploy_tools(exit_code=0)
+    project = make_project(tmp_path)
+
+    assert post_gen.main(ANSWERS, project) == 0
+
+    [call] = make_calls.read_text().splitlines()
+    assert call == f"{project} deploy REQUIRE_APPROVAL=never"  # no terminal here
+    assert "deployed" in capsys.readouterr().out
+
+
+def test_a_failed_deploy_keeps_the_project_and_says_what_to_do(
+    post_gen, tmp_path, fake_deploy_tools, capsys
+):
+    fake_deploy_tools(exit_code=2)
+    project = make_project(tmp_path)
+
+    assert post_gen.main(ANSWERS, project) == 0
+
+    out = capsys.readouterr().out
+    assert "'make deploy' exited with status 2" in out
+    assert f"cd {project}" in out and "aws sso login" in out and "make deploy" in out
+    assert (project / "README.md").is_file()
+
+
+def test_a_failed_deploy_during_a_bake_keeps_the_repository(bake, fake_deploy_tools, capfd):
+    fake_deploy_tools(exit_code=2)
+    result = bake(deploy="yes")
+    assert result.exit_code == 0, result.exception
+    assert (result.project_path / "Makefile").is_file()
+    assert "Nothing was lost; to deploy:" in capfd.readouterr().out
+
+
+def test_never_deploys_or_commits_when_cruft_reruns_the_hook(
+    post_gen, tmp_path, fake_deploy_tools, capsys
+):
+    make_calls = fake_deploy_tools()
+    project = make_project(tmp_path)
+
+    assert post_gen.main({**ANSWERS, "cruft_commit": "0" * 40}, project) == 0
+
+    assert not make_calls.exists()
+    assert not (project / ".git").exists()
+    assert "cruft" in capsys.readouterr().out
+
+
+def test_never_deploys_over_an_existing_repository(post_gen, tmp_path, fake_deploy_tools):
+    make_calls = fake_deploy_tools()
+    project = make_project(tmp_path)
+    (project / ".git").mkdir()
+    assert post_gen.main(ANSWERS, project) == 0
+    assert not make_calls.exists()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_makes_a_first_commit_on_main(post_gen, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # no global git identity
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    project = make_project(tmp_path)
+
+    assert post_gen.init_git(project) is True
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=project, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert git("rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert git("log", "--format=%s") == post_gen.FIRST_COMMIT_MESSAGE
+    assert git("config", "--local", "user.email") == post_gen.FALLBACK_GIT_USER[1]
+
+
+def test_without_git_the_hook_says_so_and_succeeds(post_gen, tmp_path, monkeypatch, capsys):
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))
+    project = make_project(tmp_path)
+
+    assert post_gen.main({**ANSWERS, "deploy": "no"}, project) == 0
+
+    assert not (project / ".git").exists()
+    assert "git was not found" in capsys.readouterr().out
+
+
+def test_deploy_without_make_prints_the_next_steps(post_gen, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    project = make_project(tmp_path)
+    assert post_gen.deploy(project, ANSWERS) is False
+    out = capsys.readouterr().out
+    assert "make, node, npx not found on PATH" in out and "Install what is missing" in out
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_cruft_create_then_check(tmp_path):
+    template = tmp_path / "template"
+    template.mkdir()
+    shutil.copy(ROOT / "cookiecutter.json", template)
+    shutil.copytree(
+        ROOT / "hooks", template / "hooks", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(
+        ROOT / "{{cookiecutter.project_slug}}",
+        template / "{{cookiecutter.project_slug}}",
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".ruff_cache"),
+    )
+    identity = ["-c", "user.name=test", "-c", "user.email=test@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", "template"]):
+        subprocess.run(["git", *args], cwd=template, check=True, capture_output=True)
+    cruft = [sys.executable, "-m", "cruft"]
+    out = tmp_path / "out"
+    out.mkdir()
+
+    created = subprocess.run(
+        [*cruft, "create", str(template), "--no-input", "--output-dir", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    project = out / "payments-nightly-report"
+    assert (project / ".cruft.json").is_file()
+    assert not (project / "infra" / "sqs_trigger.py").exists()
+    assert "cruft" in created.stdout  # the hook noticed and skipped git and deploy
+
+    checked = subprocess.run(
+        [*cruft, "check"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

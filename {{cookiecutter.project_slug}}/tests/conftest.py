@@ -1,0 +1,189 @@
+"""Fixtures: a stand-in for the slackgate relay on 127.0.0.1, isolated AWS settings, and one
+synthesis of the stack (with the compliance checks) shared by the infrastructure tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The CDK's Node.js runtime would print an end-of-life banner on Node 20.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+TEST_ACCESS_KEY = "TESTACCESSKEYID"
+TEST_SECRET_KEY = "test-secret-key"
+TEST_REGION = "{{ cookiecutter.aws_region }}"
+DEFAULT_CHANNEL = "{{ cookiecutter.default_channel }}"
+
+
+@dataclass
+class ReceivedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def signature_problem(request: ReceivedRequest, host: str) -> str | None:
+    """Verifies the SigV4 signature the way API Gateway would; None when it is valid."""
+    authorization = request.headers.get("Authorization", "")
+    prefix = f"AWS4-HMAC-SHA256 Credential={TEST_ACCESS_KEY}/"
+    if not authorization.startswith(prefix):
+        return "Missing Authentication Token"
+    fields = dict(part.strip().split("=", 1) for part in authorization[17:].split(","))
+    scope = fields["Credential"].split("/")
+    if scope[2:] != [TEST_REGION, "execute-api", "aws4_request"]:
+        return f"Credential should be scoped to {TEST_REGION}/execute-api"
+    signed = fields["SignedHeaders"].split(";")
+    headers = {name: value for name, value in request.headers.items() if name.lower() in signed}
+    if "host" not in signed or "x-amz-date" not in signed:
+        return "host and x-amz-date must be signed"
+    expected = AWSRequest(
+        method=request.method,
+        url=f"http://{host}{request.path}",
+        data=request.body,
+        headers=headers,
+    )
+    expected.context["timestamp"] = request.headers["X-Amz-Date"]
+    auth = SigV4Auth(Credentials(TEST_ACCESS_KEY, TEST_SECRET_KEY), "execute-api", TEST_REGION)
+    canonical = auth.canonical_request(expected)
+    signature = auth.signature(auth.string_to_sign(expected, canonical), expected)
+    if signature != fields["Signature"]:
+        return "The request signature we calculated does not match the signature you provided."
+    return None
+
+
+@dataclass
+class RelayStandIn:
+    """Answers like the relay: checks the signature, records each request."""
+
+    requests: list[ReceivedRequest] = field(default_factory=list)
+    status: int = 200
+    answer: dict[str, Any] | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    delay_seconds: float = 0.0
+    url: str = ""
+
+    def reply(self, status: int, answer: dict[str, Any], **headers: str) -> None:
+        self.status, self.answer, self.extra_headers = status, answer, headers
+
+
+def _serve(relay: RelayStandIn) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            request = ReceivedRequest("POST", self.path, dict(self.headers), body)
+            relay.requests.append(request)
+            if relay.delay_seconds:
+                threading.Event().wait(relay.delay_seconds)
+            problem = signature_problem(request, self.headers["Host"])
+            if problem:
+                status, answer = 403, {"message": problem}
+            elif relay.answer is not None:
+                status, answer = relay.status, relay.answer
+            else:
+                channel = request.json.get("channel")
+                status, answer = 200, {"ok": True, "id": "msg-0001", "channel": channel}
+            reply = json.dumps(answer).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                for name, value in relay.extra_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+            except OSError:
+                pass  # the client gave up (timeout tests)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Test credentials only: no profile, config file or proxy of the developer's leaks in."""
+    from {{ cookiecutter.package_name }} import slack
+
+    for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET_KEY)
+    monkeypatch.setenv("AWS_REGION", TEST_REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("SLACKGATE_CHANNEL", DEFAULT_CHANNEL)
+    monkeypatch.setattr(slack, "_session", None)
+
+
+@pytest.fixture
+def relay(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelayStandIn]:
+    stand_in = RelayStandIn()
+    server = _serve(stand_in)
+    host, port = server.server_address[:2]
+    stand_in.url = f"http://{host}:{port}"
+    monkeypatch.setenv("SLACKGATE_URL", stand_in.url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield stand_in
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    template: dict[str, Any]
+    error: Exception | None
+    report: dict[str, Any] | None
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.template["Resources"].items()
+            if resource["Type"] == resource_type
+        }
+
+    def only(self, resource_type: str) -> dict[str, Any]:
+        found = list(self.resources(resource_type).values())
+        assert len(found) == 1, f"expected one {resource_type}, found {len(found)}"
+        return found[0]
+
+
+@pytest.fixture(scope="session")
+def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    """One synthesis with the compliance checks on; the template is written either way."""
+    from infra import build_app
+    from infra.settings import SETTINGS
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    error: Exception | None = None
+    try:
+        build_app(outdir=str(outdir), checks=True).synth()
+    except RuntimeError as exc:  # cdk-nag findings stop synthesis
+        error = exc
+    template_file = outdir / f"{SETTINGS.stack_name}.template.json"
+    report_file = outdir / "validation-report.json"
+    return Synthesis(
+        template=json.loads(template_file.read_text()),
+        error=error,
+        report=json.loads(report_file.read_text()) if report_file.exists() else None,
+    )
