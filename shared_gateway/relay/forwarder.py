@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import ssl
@@ -109,6 +108,8 @@ class _Target:
 
     @classmethod
     def parse(cls, url: str) -> _Target:
+        from urllib.parse import urlsplit  # only once a message is on its way
+
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UpstreamError("the channel's webhook is not an http(s) URL")

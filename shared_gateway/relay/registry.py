@@ -18,7 +18,6 @@ Every problem is collected (not just the first) and reported as
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +89,8 @@ def load_registry(path: str | Path) -> Registry:
 
 
 def parse_registry(text: str, source: str = "<registry>") -> Registry:
+    import tomllib  # on first use: the relay reads its registry once per container
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
