@@ -200,7 +200,7 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"relay benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
-    header = ("payload", "relay median", "relay p99", "detect-secrets", "ratio", "found: relay")
+    header = ("payload", "relay median", "relay p99", "detect-secrets", "ratio", "found")
     print(
         f"{header[0]:<16}{header[1]:>13}{header[2]:>11}{header[3]:>16}{header[4]:>7}  {header[5]}"
     )
@@ -215,8 +215,8 @@ def main() -> int:
         median, ds_median = statistics.median(samples), statistics.median(ds_samples)
         print(
             f"{label:<16}{median:>10.3f} ms{p99(samples):>8.3f} ms{ds_median:>13.2f} ms"
-            f"{ds_median / median:>6.0f}x  {len(ours)} rules"
-            f" / detect-secrets: {detect_secrets()} ({', '.join(sorted(ours)) or 'none'})"
+            f"{ds_median / median:>6.0f}x  relay {len(ours)}, detect-secrets {detect_secrets()}"
+            f"  ({', '.join(sorted(ours)) or 'nothing'})"
         )
     print("\ncold start, fresh interpreter, median of 7:")
     for label, from_source in (("with bytecode", False), ("from source", True)):
