@@ -25,7 +25,7 @@ from .forwarder import Forwarder, UpstreamError, UpstreamRateLimited, UpstreamTi
 from .identity import CallerRejected, team_of_caller
 from .observability import RequestRecord, emit
 from .payload import PayloadRejected, check_message, decode_body, parse_json
-from .policy import evaluate
+from .policy import cap_reasons, evaluate
 from .ratelimit import RateLimiter
 from .reasons import Reason
 from .registry import Registry, RegistryError, load_registry
@@ -158,7 +158,7 @@ class Relay:
         record.message_id = os.urandom(16).hex()  # as unique as uuid4, without importing it
         body: dict[str, Any] = {"ok": True, "id": record.message_id, "channel": message.channel}
         if verdict.redactions:
-            body["redacted"] = [r.as_dict() for r in verdict.redactions]
+            body["redacted"] = [r.as_dict() for r in cap_reasons(verdict.redactions)]
         return _response(200, body)
 
 

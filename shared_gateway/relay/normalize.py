@@ -3,7 +3,9 @@
 scanned as the plain ASCII they display as.
 
 ``normalize`` is NFKC followed by removal of every format (Cf) character: zero-width space,
-joiners, word joiner, byte order mark, soft hyphen, bidirectional controls, tag characters.
+joiners, word joiner, byte order mark, soft hyphen, bidirectional controls, tag characters;
+and of the other invisible (default-ignorable) characters: variation selectors, the combining
+grapheme joiner, Hangul fillers.
 
 It runs on every string of every message, so the common cases are made cheap: ASCII text is
 returned untouched, already-normalised text costs one quick check, and NFKC itself (slow, tens
@@ -24,6 +26,11 @@ _FORMAT_CLASS = (
     "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    # Not Cf, but just as invisible (Unicode's default-ignorable code points): combining
+    # grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other variation
+    # selectors. Left in, one of them splits a key while the reader still sees it whole.
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+    "\U000e0100-\U000e01ef"
     "]+"
 )
 
@@ -56,13 +63,16 @@ def _nfkc_unstable_run() -> re.Pattern[str]:
 # A character's block (high byte) and position in it (low byte) each map to bit flags, one bit
 # per group of Cf characters; a character is a candidate when both maps share a bit.
 _FORMAT_BY_HIGH = bytes(
-    {0x20: 1, 0xFE: 2, 0xFF: 4, 0x06: 8, 0x07: 8, 0x08: 8, 0x18: 8}.get(b, 0) for b in range(256)
+    {0x20: 1, 0xFE: 2, 0xFF: 4, 0x06: 8, 0x07: 8, 0x08: 8, 0x18: 8}.get(b, 0)
+    | (16 if b in (0x03, 0x11, 0x17, 0x31) else 0)
+    for b in range(256)
 )
 _FORMAT_BY_LOW = bytes(
     8
     | (1 if 0x0B <= b <= 0x0F or 0x2A <= b <= 0x2E or 0x60 <= b <= 0x64 or 0x66 <= b <= 0x6F else 0)
-    | (2 if b == 0xFF else 0)
-    | (4 if 0xF9 <= b <= 0xFB else 0)
+    | (2 if b == 0xFF or b <= 0x0F else 0)
+    | (4 if 0xF9 <= b <= 0xFB or b == 0xA0 else 0)
+    | (16 if b in (0x4F, 0x5F, 0x60, 0xB4, 0xB5, 0x64) else 0)
     for b in range(256)
 )
 _CHANGEABLE_RUN = re.compile(b"uu*")  # a literal first byte: the engine skips ahead fast

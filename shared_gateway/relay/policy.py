@@ -20,8 +20,13 @@ from typing import Any, NamedTuple
 
 from . import scanner, urls
 from .payload import Message, PayloadRejected
-from .reasons import Reason
+from .reasons import Reason, mask
 from .registry import Team
+
+# A real message has hundreds of strings; tens of thousands of tiny ones only cost time.
+MAX_STRINGS = 10_000
+# Reasons shown in one response: enough to fix a message, small enough for any response.
+MAX_REASONS = 50
 
 
 class StringSite(NamedTuple):
@@ -66,22 +71,29 @@ def evaluate(message: Message, team: Team) -> Verdict:
     ]
 
     findings_per_text = scanner.scan_many(texts + key_texts)
+    # A key holding a secret would show up raw in every path through it: mask it there.
+    flagged_keys = {
+        key: mask(key)
+        for key, findings in zip(key_texts, findings_per_text[len(sites) :], strict=True)
+        if findings
+    }
     secret_reasons: list[Reason] = []
-    key_found = False
     for index, findings in enumerate(findings_per_text):
         if not findings:
             continue
-        if index < len(sites):
-            path = sites[index].path
-        else:
-            key_found = True
-            path = keys[key_texts[index - len(sites)]]
+        path = sites[index].path if index < len(sites) else keys[key_texts[index - len(sites)]]
         secret_reasons.extend(
-            Reason(f.rule, path, f"{f.description} found ({f.masked})") for f in findings
+            Reason(f.rule, _masked_path(path, flagged_keys), f"{f.description} found ({f.masked})")
+            for f in findings
         )
+    if flagged_keys:
+        link_reasons = [
+            Reason(r.rule, _masked_path(r.path, flagged_keys), r.message) for r in link_reasons
+        ]
+    key_found = bool(flagged_keys)
     # A key cannot be redacted without changing what the message means: block instead.
     if link_reasons or (secret_reasons and (team.action != "redact" or key_found)):
-        raise PayloadRejected("content_blocked", link_reasons + secret_reasons)
+        raise PayloadRejected("content_blocked", cap_reasons(link_reasons + secret_reasons))
     for site, text, findings in zip(sites, texts, findings_per_text, strict=False):
         if findings:
             redacted = scanner.redact(text, findings)
@@ -90,8 +102,24 @@ def evaluate(message: Message, team: Team) -> Verdict:
             link_reasons.extend(_link_problems(site, redacted, team))
             site.container[site.slot] = redacted  # type: ignore[index]
     if link_reasons:
-        raise PayloadRejected("content_blocked", link_reasons)
+        raise PayloadRejected("content_blocked", cap_reasons(link_reasons))
     return Verdict(payload=payload, redactions=secret_reasons)
+
+
+def _masked_path(path: str, flagged_keys: dict[str, str]) -> str:
+    for key, masked in flagged_keys.items():
+        path = path.replace(key, masked)
+    return path
+
+
+def cap_reasons(reasons: list[Reason]) -> list[Reason]:
+    """At most MAX_REASONS, the last one saying how many more there were and of which rules."""
+    if len(reasons) <= MAX_REASONS:
+        return reasons
+    more = len(reasons) - MAX_REASONS + 1
+    rules = sorted({reason.rule for reason in reasons[MAX_REASONS - 1 :]})
+    summary = Reason("more", "", f"and {more} more finding(s) of: {', '.join(rules)}")
+    return [*reasons[: MAX_REASONS - 1], summary]
 
 
 def _walk(payload: dict[str, Any]) -> tuple[list[StringSite], dict[str, str]]:
@@ -103,6 +131,8 @@ def _walk(payload: dict[str, Any]) -> tuple[list[StringSite], dict[str, str]]:
     stack: list[tuple[Any, str, bool]] = [(payload, "", False)]
     while stack:
         node, path, under_url_key = stack.pop()
+        if len(sites) + len(keys) > MAX_STRINGS:
+            break  # stop early; reported below
         if isinstance(node, dict):
             for key, value in node.items():
                 child = f"{path}.{key}" if path else key
@@ -117,6 +147,11 @@ def _walk(payload: dict[str, Any]) -> tuple[list[StringSite], dict[str, str]]:
                     sites.append(StringSite(f"{path}[{index}]", node, index, under_url_key))
                 elif isinstance(value, dict | list):
                     stack.append((value, f"{path}[{index}]", under_url_key))
+    if len(sites) + len(keys) > MAX_STRINGS:
+        raise PayloadRejected(
+            "invalid_payload",
+            [Reason("string_count", "", f"more than {MAX_STRINGS} strings in one message")],
+        )
     return sites, keys
 
 

@@ -207,7 +207,10 @@ def url_password_valid(match: re.Match[str]) -> bool:
 
 # --- the rules --------------------------------------------------------------------------
 
-_BASE64_BODY = r"[A-Za-z0-9+/=:,\s-]*[A-Za-z0-9+/=]"
+# Bounded (an 8192-bit RSA key in PEM is under 7,000 characters): an unbounded body lets a
+# BEGIN line repeated thousands of times cost one scan to the end of the text each.
+_KEY_BODY_MAX = 16_000
+_BASE64_BODY = rf"[A-Za-z0-9+/=:,\s-]{{0,{_KEY_BODY_MAX}}}[A-Za-z0-9+/=]"
 
 
 def _lookbehind_any(words: list[str]) -> str:
@@ -241,7 +244,7 @@ RULES: tuple[Rule, ...] = (
         # Either named by a "secret" key, or following an access key id within a few lines.
         pattern=re.compile(
             r"(?:(?i:secret)[\w.-]{0,30}?[\"']?\s{0,3}(?::=|=>|[:=])\s{0,3}[\"']?"
-            r"|(?:AKIA|ASIA)[A-Z2-7]{16}[^\x00]{1,160}?)"
+            r"|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])[^\x00]{1,160}?)"
             r"(?<![A-Za-z0-9/+])(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         keywords=("secret", "AKIA", "ASIA"),
@@ -252,7 +255,9 @@ RULES: tuple[Rule, ...] = (
         description="private key",
         pattern=re.compile(
             r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-            rf"(?:[^\x00]*?-----END[ A-Z0-9_-]{{0,40}}PRIVATE KEY(?: BLOCK)?-----|{_BASE64_BODY})?"
+            rf"(?:[^\x00]{{0,{_KEY_BODY_MAX}}}?"
+            r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+            rf"|{_BASE64_BODY})?"
         ),
         keywords=("-----begin",),
     ),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -42,10 +42,11 @@ _MAX_DEPTH = 2  # decoding rounds: base64 inside percent-encoding is caught, dee
 _MASK_MAX = 40  # a masked excerpt never grows past this, however long the secret
 _MIN_BASE64 = 20  # shortest base64 run worth decoding
 _MIN_TOKEN = 16  # shortest run the token keywords are looked for in
+_MAX_PERCENT_TOKENS = 64  # percent-encoded tokens of one text decoded one by one
 
 # (start, end, rule index, secret value, found in a decoded variant)
 _Hit = tuple[int, int, int, str, bool]
-_Recorder = Callable[[int, re.Match[str]], None]
+_Recorder = Callable[[int, re.Match[str]], bool]
 
 
 # (searches the long-token view instead of the whole text, searches the text as written
@@ -164,16 +165,17 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
     hits: list[list[_Hit]] = [[] for _ in texts]
     crossed: set[int] = set()
 
-    def record(rule_index: int, match: re.Match[str]) -> None:
+    def record(rule_index: int, match: re.Match[str]) -> bool:
+        """Keeps a match as a hit; whether it was kept."""
         match_start, match_end = match.span()
         index = bisect_right(starts, match_start) - 1
         base = starts[index]
         if match_end > base + len(views[index]):
             crossed.update(range(index, bisect_right(starts, match_end - 1)))
-            return
+            return False
         rule = RULES[rule_index]
         if rule.validator is not None and not rule.validator(match):
-            return
+            return False
         start, end = match.span("secret") if _HAS_SECRET_GROUP[rule_index] else (-1, -1)
         if start < 0:
             start, end = match_start, match_end
@@ -181,8 +183,9 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
         end -= base
         text = texts[index]
         if rule.context and not _context_near(text, start, end, rule):
-            return
+            return False
         hits[index].append((start, end, rule_index, text[start:end], False))
+        return True
 
     data = joined.encode("ascii")
     token_spans = _token_spans(data)
@@ -201,15 +204,21 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
             haystack = token_view if exact else token_lowered
         else:
             haystack = joined if exact else lowered
+        # A keyword inside a match its rule already kept would only find the same secret
+        # again (a rule's secret ends where its match ends), so it is not tried: without
+        # this, a keyword repeated thousands of times costs one long match each.
+        kept_until: dict[int, int] = {}
         for anchor in finder.finditer(haystack):
             position = anchor.start()
             if in_tokens:  # back to the joined text
                 token = bisect_right(token_view_starts, position) - 1
                 position += token_spans[token][0] - token_view_starts[token]
             for rule_index in _DISPATCH[(in_tokens, exact, anchor.group())]:
+                if position < kept_until.get(rule_index, -1):
+                    continue
                 match = RULES[rule_index].pattern.match(joined, position)
-                if match is not None:
-                    record(rule_index, match)
+                if match is not None and record(rule_index, match):
+                    kept_until[rule_index] = match.end()
 
     _scan_digit_sequences(joined, data, lowered, texts, record)
 
@@ -307,6 +316,7 @@ def _percent_variants(joined: str, texts: list[str], starts: list[int]) -> list[
     if "%" not in joined:
         return []
     variants: list[_Variant] = []
+    per_text: dict[int, int] = {}
     covered = -1
     for escape in _PERCENT_ESCAPE.finditer(joined):
         position = escape.start()
@@ -314,13 +324,24 @@ def _percent_variants(joined: str, texts: list[str], starts: list[int]) -> list[
             continue
         index = bisect_right(starts, position) - 1
         base = starts[index]
-        token_start = max(base, *(joined.rfind(c, base, position) + 1 for c in " \t\r\n"))
+        # Look back no further than the previous token: searching back to the start of a long
+        # text for every token would make "%41 %41 ..." cost quadratic time.
+        floor = max(base, covered)
+        token_start = max(floor, *(joined.rfind(c, floor, position) + 1 for c in " \t\r\n"))
         token_end = _NON_SPACE.match(joined, position).end()  # type: ignore[union-attr]
         covered = token_end
         token = texts[index][token_start - base : token_end - base]
         decoded = _ESCAPES.sub(_decode_escapes, token)
         if decoded != token:
             variants.append((index, token_start - base, token_end - base, decoded))
+            per_text[index] = per_text.get(index, 0) + 1
+            if per_text[index] > _MAX_PERCENT_TOKENS:
+                # Thousands of tiny tokens ("%41 %41 ...") would each be scanned on their
+                # own: decode the whole text once instead (a finding then spans all of it).
+                variants = [v for v in variants if v[0] != index]
+                text = texts[index]
+                variants.append((index, 0, len(text), _ESCAPES.sub(_decode_escapes, text)))
+                covered = base + len(text)
     return variants
 
 
@@ -383,17 +404,38 @@ def _findings(hits: list[_Hit]) -> list[Finding]:
     """
     if not hits:
         return []
+    # Interval bookkeeping with bisect, not pairwise comparisons: a text can hold
+    # thousands of hits (a key pattern repeated), and quadratic work here is a way to
+    # stall the relay.
     ordered = sorted(hits, key=lambda hit: (hit[4], hit[0], -hit[1], hit[2]))
     kept: list[_Hit] = []
+    # Per rule, the kept spans: pairwise disjoint, so sorted by start they are sorted by end.
+    kept_starts: dict[int, list[int]] = {}
+    kept_ends: dict[int, list[int]] = {}
     for hit in ordered:
-        if not any(k[2] == hit[2] and k[0] < hit[1] and hit[0] < k[1] for k in kept):
-            kept.append(hit)
-    specific = [k for k in kept if not RULES[k[2]].generic]
-    kept = [
-        k
-        for k in kept
-        if not RULES[k[2]].generic or not any(s[0] < k[1] and k[0] < s[1] for s in specific)
-    ]
+        start, end, rule_index = hit[0], hit[1], hit[2]
+        starts = kept_starts.setdefault(rule_index, [])
+        ends = kept_ends.setdefault(rule_index, [])
+        before = bisect_left(starts, end)  # kept spans starting before this one ends
+        if before and ends[before - 1] > start:
+            continue
+        kept.append(hit)
+        starts.insert(before, start)
+        ends.insert(before, end)
+    specific = sorted((k[0], k[1]) for k in kept if not RULES[k[2]].generic)
+    if specific and len(specific) < len(kept):
+        specific_starts = [s for s, _ in specific]
+        reach: list[int] = []  # furthest end among the specific spans up to each index
+        furthest = -1
+        for _, end in specific:
+            furthest = max(furthest, end)
+            reach.append(furthest)
+        kept = [
+            k
+            for k in kept
+            if not RULES[k[2]].generic
+            or not ((before := bisect_left(specific_starts, k[1])) and reach[before - 1] > k[0])
+        ]
     kept.sort(key=lambda hit: (hit[0], hit[1], hit[2]))
     return [
         Finding(

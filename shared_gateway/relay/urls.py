@@ -141,6 +141,8 @@ def check_url(url: str, allowed_domains: Sequence[str]) -> str | None:
     the domain itself or a subdomain of it. An empty `allowed_domains` allows no link at all.
     """
     if not isinstance(url, str) or not url:
+        if url is TOO_MANY_LINKS:
+            return _TOO_MANY_LINKS_MESSAGE
         return f"{_MALFORMED}: it is empty — {_NO_SCHEME_FIX}"
     if len(url) > MAX_URL_LENGTH:
         return (
@@ -336,9 +338,22 @@ def urls_in_text(text: str) -> list[str]:
 
 
 def _scan_plain(segment: str, flags: tuple[bool, bool, bool], found: list[str]) -> None:
-    """Appends the bare links in `segment` (its `<...>` targets already taken out) to `found`."""
+    """Appends the bare links in `segment` (its `<...>` targets already taken out) to `found`.
+
+    Links can nest ("www.www.www...", "](](..."), and each one runs to the next whitespace,
+    so their total length can grow with the square of the text's: past a budget of a few
+    times the text's length, a marker that `check_url` refuses stands for the rest.
+    """
     has_scheme, has_markdown, has_www = flags
     spans: list[tuple[int, int]] = []
+    budget = _LINK_BUDGET_FACTOR * len(segment) + 2 * MAX_URL_LENGTH
+
+    def tail_end(start: int) -> int:
+        nonlocal budget
+        end = _LINK_TAIL.match(segment, start).end()  # type: ignore[union-attr]
+        budget -= end - start
+        return end
+
     if has_scheme:
         for match in _SCHEME_SEPARATOR.finditer(segment):
             start = _scheme_start(segment, match.start())
@@ -348,20 +363,29 @@ def _scan_plain(segment: str, flags: tuple[bool, bool, bool], found: list[str]) 
                 start : match.start()
             ].lower() not in ("http", "https"):
                 continue  # only http(s) is worth reading with odd slashes, as browsers do
-            spans.append((start, _LINK_TAIL.match(segment, match.start() + 1).end()))
-    if has_markdown:
+            spans.append((start, tail_end(match.start() + 1)))
+            if budget < 0:
+                break
+    if has_markdown and budget >= 0:
         for match in _MARKDOWN_TARGET.finditer(segment):
             start = match.end()
-            end = _LINK_TAIL.match(segment, start).end()
+            end = tail_end(start)
+            if budget < 0:
+                break
             if _looks_like_address(segment[start:end]):
                 spans.append((start, end))
-    if has_www and "." in segment:
+    if has_www and "." in segment and budget >= 0:
         for start in _www_positions(segment):
             if start >= 2 and segment.startswith("//", start - 2):
                 continue  # the host of a scheme://www... link, which is checked whole
-            end = _LINK_TAIL.match(segment, start + 4).end()
+            end = tail_end(start + 4)
             if end > start + 4:
                 spans.append((start, end))
+            if budget < 0:
+                break
+    if budget < 0:
+        found.append(TOO_MANY_LINKS)
+        return
     if not spans:
         return
     # Links glued together ("https://a.example/xhttps://evil.net") are all reported, the outer
@@ -375,6 +399,18 @@ def _scan_plain(segment: str, flags: tuple[bool, bool, bool], found: list[str]) 
         link = segment[start:end].rstrip(_TRAILING)
         if link:
             found.append(link)
+
+
+class _TooManyLinks(str):
+    """Stands for the links of a text that nests more of them than is worth reading."""
+
+
+# Returned by `urls_in_text` in place of links past its budget; `check_url` refuses it.
+TOO_MANY_LINKS = _TooManyLinks("")
+_LINK_BUDGET_FACTOR = 4
+_TOO_MANY_LINKS_MESSAGE = (
+    "text holds too many links nested in one another to check — put whitespace between links"
+)
 
 
 def _scheme_start(segment: str, colon: int) -> int:

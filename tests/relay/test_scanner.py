@@ -38,8 +38,20 @@ def rules(text: str) -> list[str]:
 
 def reference_normalize(text: str) -> str:
     """What `normalize` promises, computed the slow, obvious way."""
-    cf = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+    cf = "".join(
+        c
+        for c in unicodedata.normalize("NFKC", text)
+        if unicodedata.category(c) != "Cf" and c not in INVISIBLE_NOT_CF
+    )
     return unicodedata.normalize("NFKC", cf)
+
+
+# Default-ignorable code points that are not Cf: removed as well.
+INVISIBLE_NOT_CF = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
 
 
 # --- normalisation ---------------------------------------------------------------------
