@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench check-python check-node setup clean
+.PHONY: help demo local-relay test lint bench check-python check-node setup clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ lint: $(STAMP) ## ruff over the whole repository
 
 demo: check-node $(STAMP) ## bake a team repo, synthesize both stacks, deliver one message and block one (all local)
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python scripts/demo.py
+
+local-relay: $(STAMP) ## the local relay on 127.0.0.1:8787 and a Slack stand-in, for `make local` in a team repo
+	$(BIN)/python scripts/local_relay.py
 
 test: check-node $(STAMP) lint ## set up, lint and run every test
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest -n auto

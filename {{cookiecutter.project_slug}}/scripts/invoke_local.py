@@ -1,9 +1,8 @@
 """Runs the handler on this machine against a slackgate relay: `make local`.
 
-The platform repository runs the local relay with
-`python -m shared_gateway relay --registry shared_gateway/registry.toml --port 8787`;
-it accepts requests signed with the local keys its registry maps to
-slackgate-<team>-<function>, and posts to the channels' local URLs.
+The platform repository runs the local relay with `make local-relay` (127.0.0.1:8787); it
+accepts requests signed with the local keys its credentials file maps to
+slackgate-<team>-<function>, and posts to a Slack stand-in.
 """
 
 from __future__ import annotations
