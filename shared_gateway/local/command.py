@@ -65,6 +65,17 @@ def run(args: argparse.Namespace) -> int:
     except RegistryError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from_secrets = sorted(set(registry.channels) - set(registry.local_url_channels()))
+    if from_secrets:
+        # Reading a `secret` would call Secrets Manager with whatever AWS credentials this
+        # shell has: a local tool must not reach a real account behind the developer's back.
+        print(
+            f"{registry_path}: channel(s) {', '.join(from_secrets)} use `secret`; the local "
+            "relay posts only to channels with a local `url` — use "
+            "shared_gateway/registry.local.toml (make local-relay) or give each channel a url",
+            file=sys.stderr,
+        )
+        return 2
     credentials_path = Path(args.credentials or DEFAULT_CREDENTIALS_PATH)
     try:
         principals = load_credentials(credentials_path)

@@ -707,3 +707,22 @@ def test_the_relay_command_in_process_stops_after_max_seconds(
     assert cli_main(argv) == 0
     assert "slackgate local relay on http://127.0.0.1:" in capsys.readouterr().out
     assert os.environ["SLACKGATE_CONFIG"] == str(registry_file.resolve())
+
+
+def test_the_relay_command_refuses_channels_that_would_read_secrets_manager(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The deployable example registry: its channels name Secrets Manager secrets.
+    deployable = REPO_ROOT / "shared_gateway" / "registry.toml"
+    assert cli_main(["relay", "--registry", str(deployable), "--max-seconds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "payments-alerts, search-reports use `secret`" in err
+    assert "registry.local.toml" in err
+
+
+def test_the_local_example_registry_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    require_the_real_relay_handler()
+    local = REPO_ROOT / "shared_gateway" / "registry.local.toml"
+    argv = ["relay", "--registry", str(local), "--port", "0", "--max-seconds", "0.3"]
+    assert cli_main(argv) == 0
+    assert "2 team(s)" in capsys.readouterr().out
