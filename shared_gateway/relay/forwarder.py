@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import ssl
@@ -40,14 +39,12 @@ class UpstreamRateLimited(UpstreamError):
         self.retry_after = retry_after
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     status: int
     attempts: int
 
 
-@dataclass(frozen=True, slots=True)
-class Forwarder:
+class Forwarder(NamedTuple):
     """Posts JSON to webhooks. `deadline_seconds` bounds all attempts together."""
 
     deadline_seconds: float = 8.0
@@ -99,8 +96,7 @@ class Forwarder:
         raise UpstreamError(f"Slack could not take the message ({problem})")
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
+class _Target(NamedTuple):
     https: bool
     host: str
     port: int | None

@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .forwarder import Forwarder, UpstreamError, UpstreamRateLimited, UpstreamTimeout
@@ -63,16 +62,26 @@ class Refusal(Exception):
         self.error, self.reasons, self.retry_after = error, reasons, retry_after
 
 
-@dataclass(slots=True)
 class Relay:
     """Everything a request needs, built once per container and reused."""
 
-    registry: Registry
-    resolver: WebhookResolver = field(default_factory=WebhookResolver)
-    forwarder: Forwarder = field(default_factory=Forwarder)
-    limiter: RateLimiter = field(default_factory=RateLimiter)
-    expected_account: str | None = None
-    log: TextIO | None = None
+    __slots__ = ("expected_account", "forwarder", "limiter", "log", "registry", "resolver")
+
+    def __init__(
+        self,
+        registry: Registry,
+        resolver: WebhookResolver | None = None,
+        forwarder: Forwarder | None = None,
+        limiter: RateLimiter | None = None,
+        expected_account: str | None = None,
+        log: TextIO | None = None,
+    ) -> None:
+        self.registry = registry
+        self.resolver = resolver or WebhookResolver()
+        self.forwarder = forwarder or Forwarder()
+        self.limiter = limiter or RateLimiter()
+        self.expected_account = expected_account
+        self.log = log
 
     def handle(self, event: dict[str, Any], context: object = None) -> dict[str, Any]:
         started = time.perf_counter()

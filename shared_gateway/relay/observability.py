@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
 from typing import TextIO
 
 NAMESPACE = "Slackgate"
@@ -19,22 +18,46 @@ SERVICE = "relay"
 METRICS = ("MessagesAccepted", "MessagesBlocked", "UpstreamErrors", "MessagesRedacted")
 
 
-@dataclass(slots=True)
 class RequestRecord:
-    request_id: str
-    status: int = 0
-    decision: str = "pending"  # delivered | blocked | rejected | upstream_error | error
-    error: str | None = None
-    message_id: str | None = None
-    team: str | None = None
-    channel: str | None = None
-    rules: list[str] = field(default_factory=list)
-    body_bytes: int = 0
-    strings_scanned: int = 0
-    payload_sha256: str | None = None
-    redactions: int = 0
-    upstream_attempts: int = 0
-    duration_ms: float = 0.0
+    """What the log line says about one request, filled in as the request goes."""
+
+    __slots__ = (
+        "body_bytes",
+        "channel",
+        "decision",
+        "duration_ms",
+        "error",
+        "message_id",
+        "payload_sha256",
+        "redactions",
+        "request_id",
+        "rules",
+        "status",
+        "team",
+        "upstream_attempts",
+    )
+
+    def __init__(
+        self,
+        request_id: str,
+        status: int = 0,
+        decision: str = "pending",  # delivered | blocked | rejected | denied | ... | error
+        team: str | None = None,
+        rules: list[str] | None = None,
+    ) -> None:
+        self.request_id, self.status, self.decision = request_id, status, decision
+        self.error: str | None = None
+        self.message_id: str | None = None
+        self.team, self.channel = team, None
+        self.rules: list[str] = rules or []
+        self.body_bytes = 0
+        self.payload_sha256: str | None = None
+        self.redactions = 0
+        self.upstream_attempts = 0
+        self.duration_ms = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def log_line(record: RequestRecord, now_ms: int | None = None) -> str:
@@ -51,7 +74,7 @@ def log_line(record: RequestRecord, now_ms: int | None = None) -> str:
             "Metrics": [{"Name": name, "Unit": "Count"} for name in METRICS],
         }
     ]
-    document: dict[str, object] = {"level": "INFO", "event": "relay_request", **asdict(record)}
+    document: dict[str, object] = {"level": "INFO", "event": "relay_request", **record.as_dict()}
     if record.decision == "blocked" and record.rules:
         # Blocked messages by their first rule: enough to see which detector fires.
         document["Rule"] = record.rules[0]

@@ -19,8 +19,7 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .reasons import Reason
 
@@ -50,8 +49,7 @@ class PayloadRejected(Exception):
         self.reasons = reasons
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     channel: str
     fields: dict[str, Any]  # what goes to Slack, before content checks
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 
-@dataclass(slots=True)
 class RateLimiter:
-    clock: Callable[[], float] = time.monotonic
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)  # team -> (tokens, at)
+    __slots__ = ("_buckets", "clock")
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # team -> (tokens, at)
 
     def admit(self, team: str, per_minute: int | None) -> float | None:
         """Takes one token; returns None when admitted, else seconds until the next token."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """One finding. `path` is a JSON path into the payload (``blocks[0].text.text``).
 
     `message` is shown to the caller and logged, so it must never contain the secret

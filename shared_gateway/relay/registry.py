@@ -18,9 +18,8 @@ Every problem is collected (not just the first) and reported as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 TEAM_SLUG = re.compile(r"[a-z][a-z0-9]{1,20}")
 CHANNEL_ALIAS = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -46,15 +45,13 @@ class RegistryError(ValueError):
         super().__init__(f"invalid registry {source} ({len(problems)} problem(s)):\n{lines}")
 
 
-@dataclass(frozen=True, slots=True)
-class Channel:
+class Channel(NamedTuple):
     alias: str
     secret: str | None = None  # Secrets Manager secret holding the webhook URL
     url: str | None = None  # local development and tests only
 
 
-@dataclass(frozen=True, slots=True)
-class Team:
+class Team(NamedTuple):
     slug: str
     channels: frozenset[str]
     link_domains: tuple[str, ...]
@@ -63,8 +60,7 @@ class Team:
     rate_limit_per_minute: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Registry:
+class Registry(NamedTuple):
     source: str
     teams: dict[str, Team]
     channels: dict[str, Channel]

@@ -11,7 +11,6 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from .forwarder import UpstreamError
 from .registry import Channel
@@ -30,14 +29,19 @@ def fetch_secret_string(secret_id: str) -> str | None:
     return value.get("SecretString")
 
 
-@dataclass(slots=True)
 class WebhookResolver:
     """Resolves and caches webhook URLs per channel alias for `ttl_seconds`."""
 
-    fetch: Callable[[str], str | None] = fetch_secret_string
-    ttl_seconds: float = DEFAULT_TTL_SECONDS
-    clock: Callable[[], float] = time.monotonic
-    _cache: dict[str, tuple[float, str]] = field(default_factory=dict)
+    __slots__ = ("_cache", "clock", "fetch", "ttl_seconds")
+
+    def __init__(
+        self,
+        fetch: Callable[[str], str | None] = fetch_secret_string,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.fetch, self.ttl_seconds, self.clock = fetch, ttl_seconds, clock
+        self._cache: dict[str, tuple[float, str]] = {}  # alias -> (expires at, url)
 
     def url_for(self, channel: Channel) -> str:
         if channel.url is not None:
