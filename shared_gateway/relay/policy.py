@@ -15,7 +15,6 @@ Links are never redacted: a message with a forbidden link is always refused.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from . import scanner, urls
@@ -38,10 +37,9 @@ class StringSite(NamedTuple):
     under_url_key: bool
 
 
-@dataclass(slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     payload: dict[str, Any]  # what to forward (redactions applied)
-    redactions: list[Reason] = field(default_factory=list)
+    redactions: list[Reason]
 
 
 def evaluate(message: Message, team: Team) -> Verdict:

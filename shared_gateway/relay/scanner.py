@@ -17,7 +17,7 @@ import binascii
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .normalize import normalize, normalize_many
 from .reasons import mask
@@ -26,8 +26,7 @@ from .rules import RULES, Rule
 __all__ = ["Finding", "redact", "scan", "scan_many"]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     rule: str  # rule id, e.g. "aws-access-key-id"
     masked: str  # masked excerpt of the secret, safe to show and log
     start: int  # span in the normalised text; for a secret inside an encoded run,
@@ -100,11 +99,14 @@ _BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 _TOKEN_TABLE = _byte_table({"b": _BASE64_ALPHABET})
 # A literal prefix (not b{16,}) lets the regex engine jump between candidates.
 _TOKEN_RUN = re.compile(b"b" * _MIN_TOKEN + b"b*")
-# Digit runs: d for a digit, s for a separator (space, dash), w for a letter, _ or . (a digit
-# next to one is part of a word or a decimal number).
-_DIGIT_TABLE = _byte_table({"d": "0123456789", "s": " -", "w": _BASE64_ALPHABET[:52] + "_."})
-# Where a card number or My Number may be: 12 digits in a row, or 4 digits, a separator, 4 more.
+# Digit runs: d for a digit, s for a separator (space, dash); anything else (a letter, _ or .
+# next to a digit makes it part of a word or a decimal number) ends a run, as a blank.
+_DIGIT_TABLE = _byte_table({"d": "0123456789", "s": " -"})
+# Where a My Number may be: 12 digits in a row, or 4 digits, a separator, 4 more. A card
+# number (13 digits or more) needs 13 in a row or the same 4-separator-4: when no rule with
+# context words is in play, the 12-digit ids and numbers common in logs are not even visited.
 _DIGIT_NEEDLES = (b"d" * 12, b"ddddsdddd")
+_CARD_NEEDLES = (b"d" * 13, b"ddddsdddd")
 _URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
 _HEX_AND_DASH = "0123456789abcdefABCDEF-"
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -250,29 +252,36 @@ def _scan_digit_sequences(
     that is checked once, and only when a run may concern it.
     """
     digit_mask = data.translate(_DIGIT_TABLE)
+    # First occurrence of each needle: most texts hold none, and then this is all the work.
+    first = [digit_mask.find(needle) for needle in _DIGIT_NEEDLES]
+    if max(first) < 0:
+        return
+    active = [
+        rule_index
+        for rule_index in _DIGIT_RULES
+        if not RULES[rule_index].context or _context_in_batch(rule_index, lowered, texts)
+    ]
+    if not any(RULES[index].context for index in active):
+        # Only runs that may hold a card number count: 13 digits in a row start no earlier
+        # than the first 12 in a row, so that search resumes where the last one stopped.
+        first[0] = digit_mask.find(_CARD_NEEDLES[0], first[0]) if first[0] >= 0 else -1
+        needles = _CARD_NEEDLES
+    else:
+        needles = _DIGIT_NEEDLES
     runs: dict[int, int] = {}  # start -> end of each run of digits and separators
-    for needle in _DIGIT_NEEDLES:
-        found = digit_mask.find(needle)
+    for needle, found in zip(needles, first, strict=True):
         while found >= 0:
-            start = max(digit_mask.rfind(b" ", 0, found), digit_mask.rfind(b"w", 0, found)) + 1
+            start = digit_mask.rfind(b" ", 0, found) + 1
             end = digit_mask.find(b" ", found)
-            word = digit_mask.find(b"w", found, end if end >= 0 else len(digit_mask))
-            end = word if word >= 0 else end if end >= 0 else len(digit_mask)
+            if end < 0:
+                end = len(digit_mask)
             runs[start] = end
             found = digit_mask.find(needle, end)
-    context: dict[int, bool] = {}
     for start, end in sorted(runs.items()):
         digits = digit_mask.count(b"d", start, end)
-        for rule_index in _DIGIT_RULES:
+        for rule_index in active:
             rule = RULES[rule_index]
-            if rule.context:
-                if digits < 12:
-                    continue
-                if rule_index not in context:
-                    context[rule_index] = _context_in_batch(rule_index, lowered, texts)
-                if not context[rule_index]:
-                    continue
-            elif digits < 13:  # no card number is shorter
+            if digits < (12 if rule.context else 13):  # no card number is shorter
                 continue
             # One character past the run, so that a look-ahead sees what follows it.
             for match in rule.pattern.finditer(joined, start, end + 1):

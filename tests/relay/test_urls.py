@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared_gateway.relay import urls
 from shared_gateway.relay.urls import MAX_URL_LENGTH, URL_KEYS, check_url, urls_in_text
 
 ALLOWED = ("example.com",)
@@ -426,3 +427,84 @@ def test_check_url_never_raises_and_accepts_only_allowed_hosts(url: str) -> None
 def test_urls_in_text_returns_substrings_of_the_text(text: str) -> None:
     for url in urls_in_text(text):
         assert url and url in text
+
+
+# --- check_url: the fast path for plain links ---------------------------------------------------
+
+_PLAIN_TAILS = st.one_of(
+    st.text(alphabet="/ab?#@:%.-_~\\ \t\x7f\u200b/＠", max_size=12),
+    st.text(alphabet="ab@:%\\ \t\x7f\u200b\n＠é", max_size=6).map(lambda tail: "/" + tail),
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=12),
+    st.sampled_from(["", "/", "/x", "?q=1", "#top", "#@evil.net", "/@evil.net", ":443/", ":8080"]),
+)
+_PLAIN_HOSTS = st.one_of(
+    st.from_regex(r"[a-z0-9_.-]{1,20}", fullmatch=True),
+    # Mostly hosts the fast path may allow: tricky labels in front of the allowed domain.
+    st.from_regex(r"[a-z0-9_.-]{0,8}", fullmatch=True).map(lambda p: p + "example.com"),
+    st.from_regex(r"[a-z0-9_.-]{0,8}", fullmatch=True).map(lambda p: p + "example.com."),
+    st.sampled_from(
+        [
+            "example.com",
+            "status.example.com",
+            "example.com.",
+            "example.com..",
+            "evilexample.com",
+            "example.com.evil.net",
+            ".example.com",
+            "-a.example.com",
+            "a-.example.com",
+            "a_b.example.com",
+            "127.0.0.1",
+            "0x7f.example.com",
+            "1.example.123",
+            "example.0x1f",
+            "a." * 130 + "example.com",
+            "a" * 64 + ".example.com",
+            "a" * 63 + ".example.com",
+            "Example.com",
+        ]
+    ),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    scheme=st.sampled_from(["https://", "http://", "https://", "HTTPS://", "https:/", "www."]),
+    host=_PLAIN_HOSTS,
+    tail=_PLAIN_TAILS,
+    domains=st.sampled_from(
+        [("example.com",), ("example.com",), ("evil.net", "example.com"), (), ("com",), ("",)]
+    ),
+)
+def test_check_url_fast_path_decides_as_the_full_check(
+    scheme: str, host: str, tail: str, domains: tuple[str, ...]
+) -> None:
+    url = scheme + host + tail
+    assert check_url(url, domains) == urls._check_url_fully(url, domains), url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/" + "a" * (MAX_URL_LENGTH - 19),  # one over the length limit
+        "https://example.com/a\\b",
+        "https://example.com/a b",
+        "https://127.0.0.1/x",
+        "https://2130706433/",
+        "https://example.com../x",
+        "https://evilexample.com/x",
+    ],
+)
+def test_check_url_fast_path_never_allows_what_the_full_check_refuses(url: str) -> None:
+    assert urls._check_url_fully(url, ALLOWED) is not None
+    assert check_url(url, ALLOWED) == urls._check_url_fully(url, ALLOWED)
+
+
+def test_check_url_fast_path_allows_plain_links() -> None:
+    for url in (
+        "https://example.com",
+        "http://status.example.com/a/b?c=d#e",
+        "https://example.com./",
+    ):
+        assert urls._PLAIN_URL.fullmatch(url) is not None
+        assert check_url(url, ALLOWED) is None
