@@ -1,6 +1,6 @@
 # slackgate — every command a developer or CI needs. `make help` lists them.
-# The virtual environment is rebuilt only when pyproject.toml (the one place
-# versions are pinned) or package.json changes, so re-running is fast.
+# The virtual environment is rebuilt only when pyproject.toml (the one place Python
+# versions are pinned) changes, so re-running is fast; package-lock.json pins the CDK CLI.
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,6 +12,12 @@ STAMP := $(VENV)/.installed-stamp
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+demo: check-node $(STAMP) ## bake a team repo, synthesize both stacks, deliver one message and block one (all local)
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python scripts/demo.py
+
+test: check-node $(STAMP) lint ## set up, lint and run every test
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest -n auto
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -40,14 +46,8 @@ lint: $(STAMP) ## ruff over the whole repository
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-demo: check-node $(STAMP) ## bake a team repo, synthesize both stacks, deliver one message and block one (all local)
-	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python scripts/demo.py
-
 local-relay: $(STAMP) ## the local relay on 127.0.0.1:8787 and a Slack stand-in, for `make local` in a team repo
 	$(BIN)/python scripts/local_relay.py
-
-test: check-node $(STAMP) lint ## set up, lint and run every test
-	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest -n auto
 
 bench: check-node $(STAMP) ## the benchmarks: relay speed and size, synthesis time, bake time
 	$(BIN)/python bench/relay_bench.py
