@@ -1,0 +1,123 @@
+"""The table of requests that proves an endpoint policy keeps the perimeter.
+
+Each probe is a request with the answer the policy must give. The gateway's tests evaluate
+the synthesized endpoint policies against these probes, and the audit evaluates the policies
+it finds on the deployed endpoints against the same probes: a policy that lost a condition
+or a denied action is caught by what it admits, not by how it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from .policy import Perimeter
+from .services import Service
+
+# Stand-ins for "someone else": an account and an organisation that are never ours.
+OUTSIDE_ACCOUNT = "999999999999"
+OUTSIDE_ORGANIZATION = "o-outsideorg00"
+
+
+class Probe(NamedTuple):
+    name: str
+    action: str
+    resource: str
+    principal: str
+    context: Mapping[str, str]
+    allowed: bool  # what the endpoint policy must answer
+
+
+def _context(
+    perimeter: Perimeter, *, principal_account: str, resource_account: str | None
+) -> dict[str, str]:
+    ours = perimeter.organization_id or ""
+    context = {"aws:PrincipalAccount": principal_account}
+    if perimeter.organization_id:
+        inside = principal_account == perimeter.account
+        context["aws:PrincipalOrgID"] = ours if inside else OUTSIDE_ORGANIZATION
+    if resource_account is not None:
+        context["aws:ResourceAccount"] = resource_account
+        if perimeter.organization_id:
+            inside = resource_account == perimeter.account
+            context["aws:ResourceOrgID"] = ours if inside else OUTSIDE_ORGANIZATION
+    return context
+
+
+def probes(
+    service: Service, perimeter: Perimeter, *, region: str, partition: str = "aws"
+) -> list[Probe]:
+    """Requests through `service`'s endpoint that must be allowed, and those that must not."""
+
+    def resource(account: str) -> str:
+        return service.probe_resource.format(partition=partition, region=region, account=account)
+
+    def role(account: str) -> str:
+        return f"arn:{partition}:sts::{account}:assumed-role/slackgate-probe-fn/probe"
+
+    ours, theirs = perimeter.account, OUTSIDE_ACCOUNT
+    table = [
+        Probe(
+            f"{service.probe_action} by our principal on our resource",
+            service.probe_action,
+            resource(ours),
+            role(ours),
+            _context(perimeter, principal_account=ours, resource_account=ours),
+            allowed=True,
+        ),
+        Probe(
+            f"{service.probe_action} by our principal on another account's resource",
+            service.probe_action,
+            resource(theirs),
+            role(ours),
+            _context(perimeter, principal_account=ours, resource_account=theirs),
+            allowed=False,
+        ),
+        Probe(
+            f"{service.probe_action} by another account's principal on our resource",
+            service.probe_action,
+            resource(ours),
+            role(theirs),
+            _context(perimeter, principal_account=theirs, resource_account=ours),
+            allowed=False,
+        ),
+        Probe(
+            f"{service.probe_action} with no resource account in the request",
+            service.probe_action,
+            resource(ours),
+            role(ours),
+            _context(perimeter, principal_account=ours, resource_account=None),
+            allowed=False,
+        ),
+    ]
+    table += [
+        Probe(
+            f"{action} by our principal on our resource (carries data outward)",
+            action,
+            resource(ours),
+            role(ours),
+            _context(perimeter, principal_account=ours, resource_account=ours),
+            allowed=False,
+        )
+        for action in service.outward_actions
+    ]
+    for action in service.resourceless_actions:
+        table += [
+            Probe(
+                f"{action} by our principal",
+                action,
+                "*",
+                role(ours),
+                _context(perimeter, principal_account=ours, resource_account=None),
+                allowed=True,
+            ),
+            Probe(
+                f"{action} by another account's principal",
+                action,
+                "*",
+                role(theirs),
+                _context(perimeter, principal_account=theirs, resource_account=None),
+                allowed=False,
+            ),
+        ]
+    return table
