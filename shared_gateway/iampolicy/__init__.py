@@ -10,7 +10,9 @@ runs offline, with conditions. None of the Python packages found does that and i
 * ``principalmapper`` (NCC Group) has a local policy simulator with conditions, but its last
   release is from January 2022 and it is built around a graph of a real account.
 * ``iam-policy-validator``, ``aws-iam-tester`` and AWS's own simulator (``iam
-  simulate-custom-policy``) call the AWS API; moto does not simulate policies with conditions.
+  simulate-custom-policy``) call the AWS API, which tests must not reach; no package named
+  ``iam-simulator`` exists; moto's access control matches Action and Resource but ignores
+  Condition.
 
 So this package implements the part of the IAM User Guide's evaluation logic that slackgate's
 policies use, and refuses everything else with ``PolicyError`` instead of guessing.
@@ -24,7 +26,12 @@ Use::
     result.sid, result.index  # the deciding statement (None for an implicit deny)
 
     allowed(request, identity=role_policies, endpoint=endpoint_policy)  # -> bool
-    decide(request, identity=..., resource=...)  # the same, with every policy's Evaluation
+    decide(request, identity=..., resource=...)  # a Combined: .allowed and each Evaluation
+    evaluate(resolve_cfn(template_policy, refs), request)  # a synthesized CDK policy
+
+``evaluate`` returns an ``Evaluation`` (``.decision``, ``.sid``, ``.index``, ``.allowed``).
+``allowed``/``decide`` take ``identity``, ``resource``, ``endpoint`` and ``boundary`` policies and
+combine them as AWS does (``combine`` module docstring).
 
 Supported: Effect; Action/NotAction (``*``/``?``, case-insensitive); Resource/NotResource
 (wildcards, case-sensitive, policy variables); Principal/NotPrincipal (``*``, ``AWS`` account,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 from .evaluate import Policy, evaluate
 from .model import Decision, Evaluation, PolicyError, Request
@@ -131,21 +132,20 @@ def decide(
     return Combined(all(gates) and granted, evaluations)
 
 
-def allowed(
-    request: Request,
-    *,
-    identity: Policies | None = None,
-    resource: Policies | None = None,
-    endpoint: Policies | None = None,
-    boundary: Policies | None = None,
-    same_account: bool | None = None,
-) -> bool:
-    """Whether AWS allows ``request`` under these policies; ``decide`` says which statements."""
-    return decide(
-        request,
-        identity=identity,
-        resource=resource,
-        endpoint=endpoint,
-        boundary=boundary,
-        same_account=same_account,
-    ).allowed
+class PolicyKinds(TypedDict, total=False):
+    """The keyword arguments of ``allowed``, as ``decide`` takes them."""
+
+    identity: Policies | None
+    resource: Policies | None
+    endpoint: Policies | None
+    boundary: Policies | None
+    same_account: bool | None
+
+
+def allowed(request: Request, **kinds: Unpack[PolicyKinds]) -> bool:
+    """Whether AWS allows ``request`` under these policies; ``decide`` says which statements.
+
+    ``allowed(request, identity=role_policies, endpoint=endpoint_policy)``: each keyword takes one
+    policy (a document or a list of statements) or a list of policies; see the module docstring.
+    """
+    return decide(request, **kinds).allowed

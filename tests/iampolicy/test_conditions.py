@@ -179,6 +179,14 @@ def test_policy_variables_in_condition_values() -> None:
     assert not holds(condition, {"aws:ResourceAccount": ACCOUNT})
 
 
+def test_policy_variables_inside_arn_patterns() -> None:
+    # The variable's own colon does not split the ARN into more parts.
+    condition = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:role/*"}}
+    assert holds(condition, {"aws:PrincipalArn": ROLE, K: ACCOUNT})
+    assert not holds(condition, {"aws:PrincipalArn": ROLE, K: "444455556666"})
+    assert not holds(condition, {"aws:PrincipalArn": ROLE})
+
+
 def test_policy_variable_default_and_escapes() -> None:
     with_default = {"StringEquals": {"s3:prefix": "home/${aws:username, 'nobody'}/"}}
     assert holds(with_default, {"s3:prefix": "home/nobody/"})
