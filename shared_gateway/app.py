@@ -10,10 +10,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root, for `import shared_gateway`
 
 from shared_gateway.infra import build_app  # noqa: E402
+from shared_gateway.infra.bundling import DeploymentRegistryError  # noqa: E402
+from shared_gateway.infra.config import ConfigError  # noqa: E402
+from shared_gateway.relay.registry import RegistryError  # noqa: E402
 
 
 def main() -> None:
-    app, _stack = build_app(base_dir=HERE)
+    try:
+        app, _stack = build_app(base_dir=HERE)
+    except (ConfigError, RegistryError, DeploymentRegistryError) as problem:
+        # The message says what is wrong and how to fix it; a traceback would bury it.
+        sys.exit(f"slackgate: {problem}")
     app.synth()
 
 

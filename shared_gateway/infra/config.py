@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..perimeter import Perimeter, PerimeterError, Service, resolve_services
+from ..perimeter.policy import ORGANIZATION_ID
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # shared_gateway/
 CONTEXT_PREFIX = "slackgate:"
 ACCOUNT = re.compile(r"\d{12}")
@@ -36,6 +39,12 @@ class GatewayConfig:
     log_retention_days: int = 365
     # Role names that may call the relay; the relay maps `slackgate-<team>-...` to a team.
     caller_role_pattern: str = "slackgate-*"
+    # The AWS services team functions may use (shared_gateway/perimeter), beyond the relay
+    # and their logs; each gets a VPC endpoint whose policy keeps the data perimeter.
+    services: tuple[str, ...] = ()
+    # When set, "ours" is the organisation (aws:PrincipalOrgID / aws:ResourceOrgID) rather
+    # than this account alone.
+    organization_id: str = ""
     nag: bool = False  # run cdk-nag during synthesis (the tests always do)
 
     def __post_init__(self) -> None:
@@ -53,6 +62,16 @@ class GatewayConfig:
                 )
         if not PREFIX.fullmatch(self.prefix):
             problems.append(f"{CONTEXT_PREFIX}prefix: {self.prefix!r} — use a path like /slackgate")
+        try:
+            resolve_services(self.services)
+        except PerimeterError as refused:
+            problems.append(str(refused))
+        if self.organization_id and not ORGANIZATION_ID.fullmatch(self.organization_id):
+            problems.append(
+                f"{CONTEXT_PREFIX}organizationId: {self.organization_id!r} is not an "
+                "organization id like o-a1b2c3d4e5 (`aws organizations describe-organization`); "
+                "leave it empty to keep the perimeter to this account"
+            )
         if self.function_timeout_seconds <= self.deadline_seconds:
             problems.append(
                 f"{CONTEXT_PREFIX}functionTimeoutSeconds must exceed deadlineSeconds, so the "
@@ -60,6 +79,16 @@ class GatewayConfig:
             )
         if problems:
             raise ConfigError("invalid gateway context:\n  " + "\n  ".join(problems))
+
+    @property
+    def enabled_services(self) -> tuple[Service, ...]:
+        """The offered services named in `services`, in catalogue order."""
+        return resolve_services(self.services)
+
+    @property
+    def perimeter(self) -> Perimeter:
+        """Whose principals and resources the endpoint policies admit."""
+        return Perimeter(self.account, self.organization_id)
 
     @classmethod
     def from_context(cls, get: Any, base_dir: Path | None = None) -> GatewayConfig:
@@ -74,9 +103,8 @@ class GatewayConfig:
             raw = get(CONTEXT_PREFIX + key)
             return defaults[attr].default if raw is None else raw
 
-        zones = value("availabilityZones", "availability_zones")
-        if isinstance(zones, str):
-            zones = json.loads(zones) if zones.startswith("[") else zones.split(",")
+        zones = _string_list("availabilityZones", value("availabilityZones", "availability_zones"))
+        services = _string_list("services", value("services", "services"))
         registry = Path(str(get(CONTEXT_PREFIX + "registryPath") or "registry.toml"))
         if not registry.is_absolute():
             registry = (base_dir or PACKAGE_DIR) / registry
@@ -84,7 +112,7 @@ class GatewayConfig:
         return cls(
             account=str(value("account", "account")),
             region=str(value("region", "region")),
-            availability_zones=tuple(str(z).strip() for z in zones),
+            availability_zones=zones,
             prefix=str(value("prefix", "prefix")).rstrip("/"),
             registry_path=registry,
             alarm_email=str(value("alarmEmail", "alarm_email")),
@@ -94,5 +122,23 @@ class GatewayConfig:
             ),
             reserved_concurrency=int(value("reservedConcurrency", "reserved_concurrency")),
             log_retention_days=int(value("logRetentionDays", "log_retention_days")),
+            services=services,
+            organization_id=str(value("organizationId", "organization_id")).strip(),
             nag=nag if isinstance(nag, bool) else str(nag).lower() in ("1", "true", "yes"),
         )
+
+
+def _string_list(key: str, raw: Any) -> tuple[str, ...]:
+    """A list from cdk.json, or from `-c` as a JSON list or comma-separated text."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        try:
+            raw = json.loads(text) if text.startswith("[") else text.split(",")
+        except json.JSONDecodeError as error:
+            raise ConfigError(
+                f"{CONTEXT_PREFIX}{key}: {text!r} is not a JSON list ({error.msg}); "
+                'write ["a", "b"] or a,b'
+            ) from None
+    if not isinstance(raw, list | tuple) or not all(isinstance(i, str) for i in raw):
+        raise ConfigError(f"{CONTEXT_PREFIX}{key}: {raw!r} is not a list of names")
+    return tuple(item.strip() for item in raw if item.strip())

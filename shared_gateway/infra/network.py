@@ -17,7 +17,8 @@ class Network(Construct):
     """VPC with PRIVATE_ISOLATED subnets in every configured zone: no IGW, no NAT, no EIP.
 
     `function_sg` is what every team function gets: its only egress is 443 to the endpoint
-    security group, whose only ingress is 443 from the function security group.
+    security group, whose only ingress is 443 from the function security group, plus 443 to
+    the managed prefix list of each enabled gateway endpoint (`allow_https_to_prefix_list`).
     """
 
     def __init__(
@@ -82,4 +83,23 @@ class Network(Construct):
         )
         self.endpoint_sg.add_ingress_rule(
             self.function_sg, HTTPS, "HTTPS from slackgate team functions"
+        )
+
+    def allow_https_to_prefix_list(
+        self, construct_id: str, prefix_list_id: str, description: str
+    ) -> ec2.CfnSecurityGroupEgress:
+        """Egress 443 from the function group to a prefix list (a gateway endpoint's service).
+
+        A rule resource of its own, like the rule above, rather than an inline rule of the
+        group: every way out of the function group is one AWS::EC2::SecurityGroupEgress.
+        """
+        return ec2.CfnSecurityGroupEgress(
+            self,
+            construct_id,
+            group_id=self.function_sg.security_group_id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            destination_prefix_list_id=prefix_list_id,
+            description=description,
         )

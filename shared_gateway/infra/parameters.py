@@ -18,29 +18,58 @@ class PublishedParameters(Construct):
         function_sg_id: str,
         api_url: str,
         api_id: str,
+        services: list[str],
+        organization_id: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         self.names: dict[str, str] = {}
 
-        def publish(construct_name: str, name: str, value: str, description: str) -> None:
-            self.names[construct_name] = f"{prefix}/{name}"
-            ssm.StringParameter(
-                self,
-                construct_name,
-                parameter_name=f"{prefix}/{name}",
-                string_value=value,
-                description=description,
-            )
+        def publish(
+            construct_name: str, name: str, value: str | list[str], description: str
+        ) -> None:
+            """A String parameter, or a StringList one when `value` is a list."""
+            parameter_name = self.names[construct_name] = f"{prefix}/{name}"
+            if isinstance(value, list):
+                ssm.StringListParameter(
+                    self,
+                    construct_name,
+                    parameter_name=parameter_name,
+                    string_list_value=value,
+                    description=description,
+                )
+            else:
+                ssm.StringParameter(
+                    self,
+                    construct_name,
+                    parameter_name=parameter_name,
+                    string_value=value,
+                    description=description,
+                )
 
         publish("VpcId", "network/vpc-id", vpc_id, "slackgate VPC (isolated subnets only)")
-        self.names["SubnetIds"] = f"{prefix}/network/subnet-ids"
-        ssm.StringListParameter(
-            self,
+        publish(
             "SubnetIds",
-            parameter_name=f"{prefix}/network/subnet-ids",
-            string_list_value=subnet_ids,
-            description="slackgate isolated subnets for team functions",
+            "network/subnet-ids",
+            subnet_ids,
+            "slackgate isolated subnets for team functions",
         )
+        # Team stacks and the audit read which endpoints functions have (always-on first).
+        publish(
+            "Services",
+            "network/services",
+            services,
+            "AWS services slackgate team functions may reach through VPC endpoints",
+        )
+        if organization_id:
+            # The audit proves the deployed endpoint policies against this organisation; an
+            # SSM value cannot be empty, so account mode publishes none (and the audit then
+            # proves the account perimeter, which an organisation policy fails: fail-safe).
+            publish(
+                "OrganizationId",
+                "network/organization-id",
+                organization_id,
+                "organisation whose principals and resources the slackgate endpoints admit",
+            )
         publish(
             "FunctionSgId",
             "network/function-sg-id",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Environment, Stack
 from constructs import Construct
 
+from ..perimeter import published_names
 from ..relay.registry import Registry
 from .alarms import RelayAlarms
 from .config import GatewayConfig
@@ -43,7 +44,14 @@ class GatewayStack(Stack):
             key=key,
             retention=retention,
         )
-        self.endpoints = Endpoints(self, "Endpoints", network=self.network)
+        services = config.enabled_services
+        self.endpoints = Endpoints(
+            self,
+            "Endpoints",
+            network=self.network,
+            perimeter=config.perimeter,
+            services=services,
+        )
         self.secrets = ChannelSecrets(self, "ChannelSecrets", registry=registry, key=key)
         self.relay = RelayFunction(
             self,
@@ -69,7 +77,11 @@ class GatewayStack(Stack):
             self, "EndpointPolicy", endpoint=self.endpoints.execute_api, api=self.api.api
         )
         self.dns_firewall = DnsFirewall(
-            self, "DnsFirewall", vpc=self.network.vpc, api_id=self.api.api.rest_api_id
+            self,
+            "DnsFirewall",
+            vpc=self.network.vpc,
+            api_id=self.api.api.rest_api_id,
+            services=services,
         )
         self.parameters = PublishedParameters(
             self,
@@ -80,6 +92,8 @@ class GatewayStack(Stack):
             function_sg_id=self.network.function_sg.security_group_id,
             api_url=self.api.base_url,
             api_id=self.api.api.rest_api_id,
+            services=published_names(services),
+            organization_id=config.organization_id,
         )
         self.alarms = RelayAlarms(self, "Alarms", key=key, email=config.alarm_email)
         self._acknowledge()
@@ -155,6 +169,15 @@ class GatewayStack(Stack):
             "execute-api endpoint only.",
             "NIST.800.53.R5-IAMNoInlinePolicy",
         )
+        for prefix_list in self.endpoints.prefix_lists.values():
+            acknowledge(
+                prefix_list,
+                "CDK-generated policy with one statement: ec2:DescribeManagedPrefixLists, a "
+                "read-only call that supports no resource-level permissions, so on '*'; it "
+                "finds the id of the gateway endpoint's managed prefix list (prefix_lists.py).",
+                "AwsSolutions-IAM5[Resource::*]",
+                "NIST.800.53.R5-IAMNoInlinePolicy",
+            )
         # The singleton function behind AwsCustomResource (endpoint_policy.py).
         provider = self.node.find_child(cr_singleton_id())
         acknowledge(

@@ -11,14 +11,19 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from .conftest import Synthesized
+from .conftest import REGION, Synthesized
 
 pytestmark = pytest.mark.slow
 
-ACCOUNT, REGION = "123456789012", "eu-west-1"
+# cdk.json as it is (no service), every offered service, and every service in an organisation.
+CONFIGURATIONS = ["gateway", "gateway_all", "gateway_org"]
 
 
-def test_cdk_nag_reports_no_unacknowledged_finding(gateway: Synthesized) -> None:
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_cdk_nag_reports_no_unacknowledged_finding(
+    configuration: str, request: pytest.FixtureRequest
+) -> None:
+    gateway: Synthesized = request.getfixturevalue(configuration)
     report = gateway.outdir / "validation-report.json"
     findings = []
     if report.exists():
@@ -61,9 +66,11 @@ def test_every_acknowledgement_has_a_reason(gateway: Synthesized) -> None:
         assert isinstance(reason, str) and len(reason) > 40, rule
 
 
-def test_cfn_lint_reports_no_errors(gateway: Synthesized) -> None:
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_cfn_lint_reports_no_errors(configuration: str, request: pytest.FixtureRequest) -> None:
     from cfnlint.api import lint
 
+    gateway: Synthesized = request.getfixturevalue(configuration)
     matches = lint(json.dumps(gateway.template), regions=[REGION])
     errors = [m for m in matches if m.rule.id.startswith("E")]
     assert not errors, "\n".join(str(m) for m in errors)

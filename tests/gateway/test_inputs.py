@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ from shared_gateway.infra.bundling import (
 )
 from shared_gateway.infra.config import ConfigError, GatewayConfig
 from shared_gateway.infra.credentials import credential_sources
+from shared_gateway.perimeter import Perimeter
 from shared_gateway.relay.registry import RegistryError
 
 from .conftest import cdk_json_context
@@ -97,6 +100,19 @@ def test_context_from_cdk_json_and_from_command_line_strings() -> None:
     assert config.nag is True
 
 
+def test_services_and_organisation_from_context() -> None:
+    default = GatewayConfig.from_context(cdk_json_context().get)
+    assert default.enabled_services == () and default.organization_id == ""
+    assert default.perimeter == Perimeter("123456789012")
+    for given in (["ssm", "S3"], "ssm, s3", '["s3", "ssm"]', "s3,ssm,s3,logs,execute-api"):
+        config = GatewayConfig.from_context(cdk_json_context(**{"slackgate:services": given}).get)
+        assert [s.name for s in config.enabled_services] == ["s3", "ssm"], given  # catalogue order
+    context = cdk_json_context(**{"slackgate:organizationId": "o-a1b2c3d4e5"})
+    assert GatewayConfig.from_context(context.get).perimeter == Perimeter(
+        "123456789012", "o-a1b2c3d4e5"
+    )
+
+
 @pytest.mark.parametrize(
     ("key", "value", "complaint"),
     [
@@ -105,12 +121,47 @@ def test_context_from_cdk_json_and_from_command_line_strings() -> None:
         ("slackgate:availabilityZones", ["us-east-1a", "us-east-1b"], "not in eu-west-1"),
         ("slackgate:prefix", "slackgate", "path like /slackgate"),
         ("slackgate:functionTimeoutSeconds", 5, "must exceed deadlineSeconds"),
+        (
+            "slackgate:services",
+            ["s3", "sns"],
+            "slackgate:services: 'sns' is refused: SNS delivers to subscribers outside the "
+            "organisation",
+        ),
+        ("slackgate:services", "ses", "'ses' is refused: SES sends e-mail to any address"),
+        (
+            "slackgate:services",
+            ["lambda"],
+            "'lambda' is refused: Lambda invoke reaches functions that may run outside",
+        ),
+        (
+            "slackgate:services",
+            "s3,dynamo",
+            "'dynamo' is not a service slackgate offers; offered: s3, dynamodb, secretsmanager",
+        ),
+        ("slackgate:services", '["s3"', "is not a JSON list"),
+        ("slackgate:services", {"s3": True}, "is not a list of names"),
+        ("slackgate:organizationId", "o-short", "is not an organization id like o-"),
+        ("slackgate:organizationId", "123456789012", "leave it empty to keep the perimeter"),
     ],
 )
 def test_bad_context_is_refused(key: str, value: object, complaint: str) -> None:
     context = cdk_json_context(**{key: value})
-    with pytest.raises(ConfigError, match=complaint):
+    with pytest.raises(ConfigError, match=re.escape(complaint)):
         GatewayConfig.from_context(context.get)
+
+
+def test_refused_and_unknown_services_fail_synthesis_together(tmp_path: Path) -> None:
+    from shared_gateway.infra import build_app
+
+    context = cdk_json_context(**{"slackgate:services": ["s3", "firehose", "s4"]})
+    with pytest.raises(ConfigError) as caught:
+        build_app(context, outdir=str(tmp_path / "out"))
+    message = str(caught.value)
+    assert message.startswith("invalid gateway context:\n  slackgate:services: ")
+    assert "'firehose' is refused: Firehose delivers records to HTTP endpoints" in message
+    assert "'s4' is not a service slackgate offers" in message
+    assert message.endswith("Remove it from slackgate:services (cdk.json or -c).")
+    assert not (tmp_path / "out" / "SlackgateGateway.template.json").exists()
 
 
 def test_credentials_check_finds_the_usual_sources(tmp_path: Path) -> None:
@@ -134,3 +185,24 @@ def test_credentials_check_fails_fast_saying_what_to_set(tmp_path: Path) -> None
     )
     assert result.returncode == 1
     assert "AWS_PROFILE" in result.stderr and "AWS_ACCESS_KEY_ID" in result.stderr
+
+
+@pytest.mark.slow
+def test_cdk_app_reports_a_refused_service_without_a_traceback(tmp_path: Path) -> None:
+    """What `cdk synth -c slackgate:services=s3,sns` shows: the message, exit status 1."""
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(cdk_json_context(**{"slackgate:services": "s3,sns"})),
+        "CDK_OUTDIR": str(tmp_path),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    result = subprocess.run(
+        [sys.executable, str(REPO / "shared_gateway" / "app.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("slackgate: invalid gateway context:\n  slackgate:services:")
+    assert "'sns' is refused" in result.stderr and "Traceback" not in result.stderr

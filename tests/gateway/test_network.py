@@ -60,13 +60,8 @@ def test_default_security_group_is_stripped(gateway: Synthesized) -> None:
 
 
 def _group(gateway: Synthesized, description_start: str) -> tuple[str, dict]:
-    groups = gateway.resources("AWS::EC2::SecurityGroup")
-    (found,) = [
-        (k, g)
-        for k, g in groups.items()
-        if g["Properties"]["GroupDescription"].startswith(description_start)
-    ]
-    return found
+    name = gateway.group(description_start)
+    return name, gateway.template["Resources"][name]
 
 
 def test_security_group_rules_are_exact(gateway: Synthesized) -> None:
@@ -108,20 +103,9 @@ def test_security_group_rules_are_exact(gateway: Synthesized) -> None:
     ]
 
 
-def _endpoints(gateway: Synthesized) -> dict[str, tuple[str, dict]]:
-    found = {}
-    for name, endpoint in gateway.resources("AWS::EC2::VPCEndpoint").items():
-        service = endpoint["Properties"]["ServiceName"]
-        found[service] = (name, endpoint["Properties"])
-    return found
-
-
 def test_interface_endpoints_execute_api_and_logs(gateway: Synthesized) -> None:
-    endpoints = _endpoints(gateway)
-    assert set(endpoints) == {
-        "com.amazonaws.eu-west-1.execute-api",
-        "com.amazonaws.eu-west-1.logs",
-    }
+    endpoints = gateway.endpoints()
+    assert set(endpoints) == {"execute-api", "logs"}  # no service enabled in cdk.json
     endpoint_sg, _ = _group(gateway, "slackgate interface endpoints")
     for _name, props in endpoints.values():
         assert props["VpcEndpointType"] == "Interface"
@@ -131,14 +115,14 @@ def test_interface_endpoints_execute_api_and_logs(gateway: Synthesized) -> None:
 
 
 def test_execute_api_endpoint_starts_closed(gateway: Synthesized) -> None:
-    _, props = _endpoints(gateway)["com.amazonaws.eu-west-1.execute-api"]
+    _, props = gateway.endpoints()["execute-api"]
     assert props["PolicyDocument"]["Statement"] == [
         {"Action": "*", "Effect": "Deny", "Principal": {"AWS": "*"}, "Resource": "*"}
     ]
 
 
 def test_logs_endpoint_admits_this_account_only(gateway: Synthesized) -> None:
-    _, props = _endpoints(gateway)["com.amazonaws.eu-west-1.logs"]
+    _, props = gateway.endpoints()["logs"]
     (statement,) = props["PolicyDocument"]["Statement"]
     assert statement["Condition"]["StringEquals"] == {
         "aws:PrincipalAccount": "123456789012",

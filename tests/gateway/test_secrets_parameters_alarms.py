@@ -46,6 +46,7 @@ def test_published_parameters(gateway: Synthesized) -> None:
         "/slackgate/network/function-sg-id",
         "/slackgate/api/url",
         "/slackgate/api/id",
+        "/slackgate/network/services",
     }
     assert params["/slackgate/network/vpc-id"]["Value"] == {"Ref": vpc_id}
     assert params["/slackgate/network/subnet-ids"]["Type"] == "StringList"
@@ -55,6 +56,9 @@ def test_published_parameters(gateway: Synthesized) -> None:
     assert params["/slackgate/network/function-sg-id"]["Value"] == {
         "Fn::GetAtt": [function_sg, "GroupId"]
     }
+    # No service enabled in cdk.json: the always-on endpoints only.
+    assert params["/slackgate/network/services"]["Type"] == "StringList"
+    assert params["/slackgate/network/services"]["Value"] == "execute-api,logs"
     assert params["/slackgate/api/id"]["Value"] == {"Ref": api_id}
     assert resolve_join(params["/slackgate/api/url"]["Value"]).endswith("/prod")
     for name in params:
