@@ -48,8 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from shared_gateway.relay.registry import RegistryError, load_registry
-
+    from ..relay.registry import RegistryError, load_registry
     from .credentials import DEFAULT_CREDENTIALS_PATH, CredentialsError, load_credentials
     from .server import make_server
 
@@ -86,7 +85,11 @@ def run(args: argparse.Namespace) -> int:
     # The relay handler finds its registry here, exactly as the deployed function does.
     os.environ["SLACKGATE_CONFIG"] = str(registry_path)
     try:
-        server = make_server(principals=principals, port=args.port)
+        server = make_server(
+            principals=principals,
+            port=args.port,
+            unknown_key_hint=f"it is not in the credentials file {credentials_path}",
+        )
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             print(

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .credentials import Principal
-from .sigv4 import MISSING_TOKEN, ReceivedRequest, SignatureError, verify_request
+from .sigv4 import MISSING_TOKEN, ReceivedRequest, SignatureError, UnknownAccessKey, verify_request
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Log = Callable[[str], None]
@@ -48,6 +48,9 @@ DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_REGION = "us-east-1"
 FUNCTION_NAME = "slackgate-relay-local"
 FUNCTION_TIMEOUT_SECONDS = 15.0
+# What a refused unknown access key is told, after API Gateway's own sentence: where this
+# relay's keys come from (the credentials file here; a team's local relay says otherwise).
+DEFAULT_UNKNOWN_KEY_HINT = "it is not in the local relay's credentials file"
 MEMORY_LIMIT_MB = "256"  # the Lambda runtime hands this over as a string, so do we
 
 _INTERNAL_ERROR = {"message": "Internal server error"}
@@ -269,8 +272,10 @@ class LocalRelayServer(ThreadingHTTPServer):
         function_timeout: float,
         clock: Callable[[], float],
         log: Log,
+        unknown_key_hint: str = DEFAULT_UNKNOWN_KEY_HINT,
     ) -> None:
         self.principals = dict(principals)
+        self.unknown_key_hint = unknown_key_hint
         self.handler = handler
         self.stage = stage
         self.region = region
@@ -342,6 +347,7 @@ def make_server(
     function_timeout: float = FUNCTION_TIMEOUT_SECONDS,
     clock: Callable[[], float] = time.time,
     log: Log | None = None,
+    unknown_key_hint: str = DEFAULT_UNKNOWN_KEY_HINT,
 ) -> LocalRelayServer:
     """Binds the local relay to 127.0.0.1:`port` (0 picks a free port); call `.start()` or
     `.serve_forever()`.
@@ -350,8 +356,9 @@ def make_server(
     a port in use is reported first) so that a broken relay fails at start rather than on
     the first request; ImportError then propagates. `region`, when given, is the only region a
     signature may be scoped to. `clock` returns epoch seconds (tests move it to check
-    expiry). `log` receives one line per request (default: stderr). Raises OSError when the
-    port is taken.
+    expiry). `log` receives one line per request (default: stderr). `unknown_key_hint` ends
+    the answer to a key this relay does not know: how to get one it knows. Raises OSError
+    when the port is taken.
     """
     server = LocalRelayServer(
         principals=principals,
@@ -363,10 +370,13 @@ def make_server(
         function_timeout=function_timeout,
         clock=clock,
         log=log or _log_to_stderr,
+        unknown_key_hint=unknown_key_hint,
     )
     if handler is None:
         try:
-            from shared_gateway.relay.handler import handler as relay_handler
+            # Relative, so that this package works both in place (shared_gateway.local) and
+            # as the copy a team repository carries (slackgate_local.local).
+            from ..relay.handler import handler as relay_handler
         except BaseException:
             server.server_close()
             raise
@@ -465,6 +475,17 @@ class _RelayRequestHandler(BaseHTTPRequestHandler):
                 self.server.secret_for,
                 datetime.fromtimestamp(now, UTC),
                 region=self.server.region,
+            )
+        except UnknownAccessKey as exc:
+            # API Gateway stops at its first sentence; locally the cause is known exactly.
+            explained = (
+                f"{exc.message} The local relay does not know access key "
+                f"{exc.access_key_id!r}: {self.server.unknown_key_hint}."
+            )
+            return (
+                _error(403, explained, exc.error_type),
+                "-",
+                f"{exc.reason} — {self.server.unknown_key_hint}",
             )
         except SignatureError as exc:
             return _error(403, exc.message, exc.error_type), "-", exc.reason

@@ -51,6 +51,17 @@ class SignatureError(Exception):
         self.error_type = error_type
 
 
+class UnknownAccessKey(SignatureError):
+    """The access key id is not one the verifier knows: nothing else about the request could
+    be checked. The server adds how to get a known key, which depends on who made the keys."""
+
+    def __init__(self, access_key_id: str) -> None:
+        super().__init__(
+            INVALID_TOKEN, f"unknown access key id {access_key_id!r}", "UnrecognizedClientException"
+        )
+        self.access_key_id = access_key_id
+
+
 def _incomplete(message: str, reason: str | None = None) -> SignatureError:
     return SignatureError(message, reason or message, "IncompleteSignatureException")
 
@@ -301,11 +312,7 @@ def verify_request(
 
     secret = secret_for(auth.access_key_id)
     if secret is None:
-        raise SignatureError(
-            INVALID_TOKEN,
-            f"unknown access key id {auth.access_key_id!r} (not in the local credentials file)",
-            "UnrecognizedClientException",
-        )
+        raise UnknownAccessKey(auth.access_key_id)
 
     canonical = canonical_request(request, auth.signed_headers, payload_hash)
     to_sign = string_to_sign(amz_date, auth.scope, canonical)

@@ -234,12 +234,75 @@ def test_a_wrong_secret_is_a_signature_mismatch(
     assert recording_handler.calls == []
 
 
-def test_an_unknown_access_key_is_an_invalid_token(
-    relay: LocalRelayServer, recording_handler: RecordingHandler
+def test_an_unknown_access_key_is_an_invalid_token_that_says_which_key_and_why(
+    relay: LocalRelayServer, recording_handler: RecordingHandler, log_lines: list[str]
 ) -> None:
-    status, _, raw = post(relay, key=("LOCALSTRANGER", "whatever"))
-    assert (status, json_body(raw)) == (403, {"message": INVALID_TOKEN})
+    status, headers, raw = post(relay, key=("LOCALSTRANGER", "whatever"))
+    assert status == 403
+    assert headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
+    assert json_body(raw) == {
+        "message": f"{INVALID_TOKEN} The local relay does not know access key 'LOCALSTRANGER': "
+        "it is not in the local relay's credentials file."
+    }
+    assert "unknown access key id 'LOCALSTRANGER'" in log_lines[-1]
     assert recording_handler.calls == []
+
+
+def test_who_made_the_keys_decides_the_unknown_key_hint(principals: dict[str, Principal]) -> None:
+    hint = "this key is not one the local relay made; run make local"
+    with make_server(principals=principals, log=lambda line: None, unknown_key_hint=hint) as server:
+        status, _, raw = post(server, key=("LOCALSTALE", "from-an-earlier-run"))
+    assert status == 403
+    assert json_body(raw)["message"].endswith(f"'LOCALSTALE': {hint}.")
+
+
+# Each way a signature can fail has its own answer, so a client can name the cause.
+SIGNATURE_FAILURES = {
+    "unknown key": (
+        {"key": ("LOCALSTRANGER", "x")},
+        0,
+        "UnrecognizedClientException",
+        INVALID_TOKEN,
+    ),
+    "wrong secret": (
+        {"key": (PAYMENTS_KEY[0], "guessed")},
+        0,
+        "InvalidSignatureException",
+        SIGNATURE_MISMATCH,
+    ),
+    "clock behind": ({}, 600, "InvalidSignatureException", "Signature expired: "),
+    "clock ahead": ({}, -600, "InvalidSignatureException", "Signature not yet current: "),
+    "wrong region": (
+        {"region": "ap-south-1"},
+        0,
+        "InvalidSignatureException",
+        "Credential should be scoped to a valid region, not 'ap-south-1'.",
+    ),
+    "wrong service": (
+        {"service": "lambda"},
+        0,
+        "InvalidSignatureException",
+        "Credential should be scoped to correct service: 'execute-api'.",
+    ),
+}
+
+
+def test_each_signature_failure_has_its_own_diagnosis(principals: dict[str, Principal]) -> None:
+    answers = {}
+    for name, (signing, skew, error_type, start) in SIGNATURE_FAILURES.items():
+        server = make_server(
+            principals=principals,
+            region="us-east-1",
+            clock=lambda skew=skew: time.time() + skew,
+            log=lambda line: None,
+        )
+        with server:
+            status, headers, raw = post(server, **signing)
+        message = json_body(raw)["message"]
+        assert (status, headers["x-amzn-ErrorType"]) == (403, error_type), name
+        assert message.startswith(start), (name, message)
+        answers[name] = message
+    assert len(set(answers.values())) == len(answers)
 
 
 def test_an_expired_signature_is_refused(
