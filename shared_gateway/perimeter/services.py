@@ -233,8 +233,9 @@ STS = Service(
     probe_resource="arn:{partition}:iam::{account}:role/slackgate-probe",
     why_safe=(
         "Only roles of our own account (organisation) can be assumed, and only by our "
-        "principals; the credentials obtained work only inside the same confined network. "
-        "Nothing in STS carries data anywhere."
+        "principals. The credentials obtained are another of our roles'; like any data, they "
+        "could leave the confined network only as message text, which the relay's scanner "
+        "blocks (AWS key rules). Nothing in STS carries data anywhere."
     ),
 )
 
