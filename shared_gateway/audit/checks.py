@@ -10,6 +10,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from shared_gateway.audit.network import (
+    NETWORK_REASON_CODES,
+    DnsFirewall,
+    GatewayFacts,
+    VpcEndpoint,
+)
+from shared_gateway.perimeter import OFFERED
+from shared_gateway.perimeter.services import GATEWAY
+
 ROLE_PREFIX = "slackgate-"
 TEAM_TAG = "slackgate:team"
 LATEST = "$LATEST"
@@ -46,8 +55,8 @@ GATEWAY_PREFIXES: Mapping[str, tuple[str, str]] = {
     "vgw-": ("route-virtual-private-gateway", "a virtual private gateway"),
 }
 
-# Every reason code this module can produce, with what it means (listed in docs/audit.md).
-REASON_CODES: Mapping[str, str] = {
+# Every reason code of a function, with what it means (listed in docs/audit.md).
+FUNCTION_REASON_CODES: Mapping[str, str] = {
     "not-in-vpc": "the function is not attached to a VPC, so it has direct internet access",
     "wrong-vpc": "the function is attached to a VPC other than the published one",
     "subnet-not-published": "a subnet of the function is not one of the published subnets",
@@ -57,21 +66,26 @@ REASON_CODES: Mapping[str, str] = {
     "route-table-not-found": "no route table (explicit or main) was found for a subnet",
     **{code: f"a subnet routes to {what}" for code, what in ROUTE_TARGETS.values()},
     **{code: f"a subnet routes to {what}" for code, what in GATEWAY_PREFIXES.values()},
-    "route-vpc-endpoint": "a subnet routes a CIDR to a Gateway Load Balancer endpoint",
+    "route-vpc-endpoint": "a subnet routes to an endpoint that is not a gateway endpoint of its "
+    "VPC (a Gateway Load Balancer endpoint: an appliance hop)",
     "route-unknown-target": "a subnet has a route to a target the audit does not know",
     "egress-any-ipv4": "a security group allows egress to 0.0.0.0/0",
     "egress-any-ipv6": "a security group allows egress to ::/0",
     "egress-cidr": "a security group allows egress to a CIDR range",
-    "egress-prefix-list": "a security group allows egress to a prefix list",
+    "egress-prefix-list": "a security group allows egress to a prefix list other than the S3 or "
+    "DynamoDB managed prefix list of a published gateway-endpoint service",
     "egress-security-group": "a security group allows egress to a group that is not the "
-    "execute-api endpoint's",
-    "egress-port": "egress to the endpoint's group is not limited to TCP 443",
+    "enabled interface endpoints' group",
+    "egress-port": "egress to the endpoints' group or a gateway service's prefix list is not "
+    "limited to TCP 443",
     "endpoint-security-group-shared": "the endpoint's security group is also attached to other "
     "network interfaces, which egress to it reaches too",
     "function-url": "the function has a function URL, a way in and out that bypasses the VPC",
     "team-mismatch": "the role name and the slackgate:team tag name different teams",
     "team-unknown": "no team can be read from the role name or the slackgate:team tag",
 }
+# Every reason code the audit can produce: a function's, then the network's.
+REASON_CODES: Mapping[str, str] = {**FUNCTION_REASON_CODES, **NETWORK_REASON_CODES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +153,13 @@ class SecurityGroup:
 class Network:
     """The account's network as far as the audit needs it, fetched once for all functions.
 
-    `endpoint_sg_ids` are the groups on the published VPC's execute-api interface endpoints;
-    `endpoint_sg_other_enis` lists, per such group, the network interfaces other than those
-    endpoints that carry it (each as a short description).
+    `endpoint_sg_ids` are the groups on the published VPC's interface endpoints of enabled
+    services (execute-api, logs, the published ones); `endpoint_sg_other_enis` lists, per such
+    group, the network interfaces other than those endpoints that carry it (each as a short
+    description). `endpoints` are the VPC endpoints of the VPCs the functions use;
+    `prefix_lists` names the AWS-managed prefix lists their egress rules target (id -> name).
+    `facts` is None when the audit knows nothing beyond placement (then no prefix list is
+    allowed).
     """
 
     published: PublishedNetwork
@@ -149,6 +167,31 @@ class Network:
     route_tables: tuple[RouteTable, ...] = ()
     security_groups: Mapping[str, SecurityGroup] = field(default_factory=dict)
     endpoint_sg_other_enis: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    endpoints: tuple[VpcEndpoint, ...] = ()
+    prefix_lists: Mapping[str, str] = field(default_factory=dict)
+    facts: GatewayFacts | None = None
+    dns_firewall: DnsFirewall | None = None
+
+    def gateway_endpoint_ids(self, vpc_id: str) -> frozenset[str]:
+        return frozenset(
+            e.id
+            for e in self.endpoints
+            if e.vpc_id == vpc_id and e.endpoint_type.lower() == "gateway" and e.live
+        )
+
+    def allowed_prefix_lists(self) -> Mapping[str, str]:
+        """Managed prefix lists functions may reach (id -> service): those of the published
+        gateway-endpoint services (S3, DynamoDB), named `com.amazonaws.<region>.<service>`."""
+        if self.facts is None:
+            return {}
+        names = {
+            service.endpoint_service_name(self.facts.region): service.name
+            for service in self.facts.enabled()
+            if service.endpoint == GATEWAY
+        }
+        return {
+            list_id: names[name] for list_id, name in self.prefix_lists.items() if name in names
+        }
 
     def route_table_for(self, subnet_id: str, vpc_id: str) -> RouteTable | None:
         """The table a subnet uses: its explicitly associated one, else its VPC's main table."""
@@ -297,19 +340,23 @@ def check_placement(version: FunctionVersion, published: PublishedNetwork) -> li
     return reasons
 
 
-def check_route(route: Route) -> tuple[str, str] | None:
-    """(code, what) when a route leads out of the VPC; None for `local` and gateway endpoints."""
+def check_route(
+    route: Route, gateway_endpoints: frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
+    """(code, what) when a route leads out of the VPC; None for `local` and for a prefix list
+    routed to one of `gateway_endpoints`, the VPC's own gateway endpoints."""
     if route.target_field == "GatewayId":
         target = route.target_id
         if target == "local":
             return None
         if target.startswith("vpce-"):
-            # A gateway endpoint (S3, DynamoDB) is routed by AWS prefix list and reaches only
-            # that service; the security group check decides whether functions may use it.
-            # A CIDR to an endpoint is a Gateway Load Balancer endpoint: an appliance hop.
-            if route.destination.startswith("pl-"):
+            # A gateway endpoint (S3, DynamoDB) is routed by its AWS prefix list and reaches
+            # only that service, whose endpoint the network checks judge. Anything else routed
+            # to a `vpce-` (a CIDR, or a customer prefix list) goes to a Gateway Load Balancer
+            # endpoint: an appliance hop.
+            if route.destination.startswith("pl-") and target in gateway_endpoints:
                 return None
-            return ("route-vpc-endpoint", "a Gateway Load Balancer endpoint")
+            return ("route-vpc-endpoint", "an endpoint that is not a gateway endpoint of the VPC")
         for prefix, found in GATEWAY_PREFIXES.items():
             if target.startswith(prefix):
                 return found
@@ -340,11 +387,12 @@ def check_routes(version: FunctionVersion, network: Network) -> list[Reason]:
         subnets_by_table.setdefault(table.id, []).append(subnet)
     for table_id in sorted(tables):
         table = tables[table_id]
+        gateway_endpoints = network.gateway_endpoint_ids(table.vpc_id)
         subnets = ", ".join(subnets_by_table[table_id])
         explicit = any(s in table.subnet_ids for s in subnets_by_table[table_id])
         which = "" if explicit else f"main table of {table.vpc_id}, "
         for route in sorted(table.routes, key=lambda r: (r.destination, r.target_id)):
-            found = check_route(route)
+            found = check_route(route, gateway_endpoints)
             if found is None:
                 continue
             code, what = found
@@ -382,17 +430,18 @@ def is_tcp_443(rule: EgressRule) -> bool:
 
 
 def check_egress_rule(group_id: str, rule: EgressRule, network: Network) -> list[Reason]:
-    """Nothing but TCP 443 to the execute-api endpoint's security group is allowed."""
+    """Nothing but TCP 443 to the enabled interface endpoints' security group, or to the
+    managed prefix list of a published gateway-endpoint service, is allowed."""
     ports = describe_ports(rule)
     prefix = f"{group_id} allows egress {ports} to"
     if rule.target_kind == "security-group":
         if rule.target not in network.endpoint_sg_ids:
             if network.endpoint_sg_ids:
                 known = ", ".join(sorted(network.endpoint_sg_ids))
-                why = f"only the execute-api endpoint's group ({known}) is allowed"
+                why = f"only the enabled interface endpoints' group ({known}) is allowed"
             else:
                 why = (
-                    "no execute-api interface endpoint was found in "
+                    "no interface endpoint of an enabled service was found in "
                     f"{network.published.vpc_id}, so no group is allowed"
                 )
             return [Reason("egress-security-group", f"{prefix} group {rule.target}: {why}")]
@@ -421,8 +470,33 @@ def check_egress_rule(group_id: str, rule: EgressRule, network: Network) -> list
     if rule.target_kind in ("ipv4", "ipv6"):
         return [Reason("egress-cidr", f"{prefix} {rule.target}")]
     if rule.target_kind == "prefix-list":
-        return [Reason("egress-prefix-list", f"{prefix} prefix list {rule.target}")]
+        return check_prefix_list_egress(prefix, rule, network)
     return [Reason("egress-cidr", f"{prefix} {rule.target_kind} {rule.target}")]
+
+
+def check_prefix_list_egress(prefix: str, rule: EgressRule, network: Network) -> list[Reason]:
+    """A published gateway service's managed prefix list on TCP 443 is how functions reach
+    S3 or DynamoDB through the gateway endpoint; any other prefix list is a set of CIDRs."""
+    service = network.allowed_prefix_lists().get(rule.target)
+    if service is None:
+        gateway_services = [n for n, s in OFFERED.items() if s.endpoint == GATEWAY]
+        name = network.prefix_lists.get(rule.target)
+        what = f"prefix list {rule.target}" + (f" ({name})" if name else "")
+        return [
+            Reason(
+                "egress-prefix-list",
+                f"{prefix} {what}: only the managed prefix list of a published gateway service "
+                f"({' or '.join(gateway_services)}) is allowed",
+            )
+        ]
+    if not is_tcp_443(rule):
+        return [
+            Reason(
+                "egress-port",
+                f"{prefix} the {service} prefix list {rule.target}: only tcp 443 is allowed",
+            )
+        ]
+    return []
 
 
 def check_egress(version: FunctionVersion, network: Network) -> list[Reason]:

@@ -1,4 +1,5 @@
-"""AWS adapter for the audit: reads Lambda, EC2 and SSM and returns the plain data of `checks`.
+"""AWS adapter for the audit: reads Lambda, EC2, SSM, STS and Route 53 Resolver and returns
+the plain data of `checks` and `network`.
 
 Network data is fetched once for all functions, in batches of ids; only tags and function URLs
 need a call per function (Lambda has no account-wide listing of them), made concurrently.
@@ -12,6 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared_gateway.audit import checks
+from shared_gateway.audit.network import DnsFirewall, GatewayFacts, VpcEndpoint
+from shared_gateway.audit.resolver import describe_dns_firewall
+from shared_gateway.perimeter import ALWAYS_ON
 
 if TYPE_CHECKING:
     import boto3
@@ -23,9 +27,10 @@ R = TypeVar("R")
 FILTER_BATCH = 100
 WORKERS = 8
 NETWORK_PARAMETERS = ("network/vpc-id", "network/subnet-ids", "network/function-sg-id")
-EXECUTE_API_SUFFIX = ".execute-api"
-# Endpoints in these states carry no traffic and hold no network interfaces any more.
-GONE_ENDPOINT_STATES = frozenset({"deleting", "deleted", "rejected", "failed", "expired"})
+API_ID_PARAMETER = "api/id"
+SERVICES_PARAMETER = "network/services"  # absent on gateways older than the data perimeter
+ORGANIZATION_PARAMETER = "network/organization-id"  # published in organisation mode only
+AWS_OWNER = "AWS"  # the owner id DescribeManagedPrefixLists reports for AWS-managed lists
 # Route fields that say where traffic goes, most specific first (an instance route also
 # names the instance's network interface).
 ROUTE_TARGET_FIELDS = (
@@ -61,14 +66,20 @@ class AuditInput:
     region: str
     network: checks.Network
     functions: tuple[checks.LambdaFunction, ...]
+    prefix: str = "/slackgate"
 
 
 def normalize_prefix(prefix: str) -> str:
     return "/" + prefix.strip("/")
 
 
-def collect(session: boto3.Session, prefix: str = "/slackgate") -> AuditInput:
-    """Everything the checks need, for the session's account and region."""
+def collect(
+    session: boto3.Session, prefix: str = "/slackgate", organization_id: str = ""
+) -> AuditInput:
+    """Everything the checks need, for the session's account and region.
+
+    The perimeter the endpoint policies must keep is the caller's account, or the
+    organisation: `organization_id` when given, else the one the gateway published."""
     from botocore.config import Config
 
     # Standard retries back off on throttling, which hundreds of per-function calls can hit.
@@ -78,6 +89,13 @@ def collect(session: boto3.Session, prefix: str = "/slackgate") -> AuditInput:
     ec2 = session.client("ec2", config=config)
 
     published = load_published_network(ssm, prefix)
+    facts = load_gateway_facts(
+        ssm,
+        session.client("sts", config=config),
+        prefix,
+        session.region_name or "",
+        organization_id,
+    )
     configs_by_name = list_function_configurations(lambda_client)
     unqualified = {
         name: unqualified_arn(cfgs[0]["FunctionArn"]) for name, cfgs in configs_by_name.items()
@@ -123,25 +141,92 @@ def collect(session: boto3.Session, prefix: str = "/slackgate") -> AuditInput:
         )
         for name in member_names
     )
-    network = collect_network(ec2, published, functions)
-    return AuditInput(region=session.region_name or "", network=network, functions=functions)
+    firewall = describe_dns_firewall(
+        session.client("route53resolver", config=config), published.vpc_id
+    )
+    network = collect_network(ec2, published, functions, facts, firewall)
+    return AuditInput(
+        region=session.region_name or "",
+        network=network,
+        functions=functions,
+        prefix=normalize_prefix(prefix),
+    )
 
 
 def collect_network(
-    ec2: Any, published: checks.PublishedNetwork, functions: Iterable[checks.LambdaFunction]
+    ec2: Any,
+    published: checks.PublishedNetwork,
+    functions: Iterable[checks.LambdaFunction],
+    facts: GatewayFacts | None = None,
+    dns_firewall: DnsFirewall | None = None,
 ) -> checks.Network:
+    """The network from EC2, with what the gateway published and the VPC's DNS firewall."""
     versions = [v for f in functions for v in f.versions]
     vpc_ids = {published.vpc_id} | {v.vpc_id for v in versions if v.vpc_id}
     group_ids = {published.function_sg_id} | {g for v in versions for g in v.security_group_ids}
-    endpoints = describe_execute_api_endpoints(ec2, published.vpc_id)
-    endpoint_sg_ids = frozenset(g["GroupId"] for e in endpoints for g in e.get("Groups", []))
-    endpoint_enis = frozenset(eni for e in endpoints for eni in e.get("NetworkInterfaceIds", []))
+    endpoints = describe_vpc_endpoints(ec2, vpc_ids)
+    # Egress to the endpoints' group reaches every interface endpoint carrying it: those of
+    # enabled services are fine (the network checks judge their policies); any other
+    # interface carrying the group is reported on the functions.
+    enabled = [
+        e
+        for e in endpoints
+        if e.vpc_id == published.vpc_id
+        and e.endpoint_type.lower() == "interface"
+        and e.live
+        and (
+            facts.allows(e.short_name(facts.region))
+            if facts
+            else e.service_name.endswith(".execute-api")
+        )
+    ]
+    endpoint_sg_ids = frozenset(g for e in enabled for g in e.group_ids)
+    endpoint_enis = frozenset(eni for e in enabled for eni in e.network_interface_ids)
+    security_groups = describe_security_groups(ec2, group_ids)
+    prefix_list_ids = {
+        rule.target
+        for group in security_groups.values()
+        for rule in group.egress
+        if rule.target_kind == "prefix-list"
+    }
     return checks.Network(
         published=published,
         endpoint_sg_ids=endpoint_sg_ids,
         route_tables=describe_route_tables(ec2, vpc_ids),
-        security_groups=describe_security_groups(ec2, group_ids),
+        security_groups=security_groups,
         endpoint_sg_other_enis=describe_other_enis(ec2, endpoint_sg_ids, endpoint_enis),
+        endpoints=endpoints,
+        prefix_lists=describe_managed_prefix_lists(ec2, prefix_list_ids),
+        facts=facts,
+        dns_firewall=dns_firewall,
+    )
+
+
+def load_gateway_facts(
+    ssm: Any, sts: Any, prefix: str, region: str, organization_id: str = ""
+) -> GatewayFacts:
+    """The relay API id, the published services and the perimeter's owner.
+
+    A gateway older than `network/services` published only the always-on endpoints."""
+    prefix = normalize_prefix(prefix)
+    names = [f"{prefix}/{suffix}" for suffix in (API_ID_PARAMETER, SERVICES_PARAMETER)]
+    names.append(f"{prefix}/{ORGANIZATION_PARAMETER}")
+    answer = ssm.get_parameters(Names=names)
+    values = {p["Name"]: p["Value"].strip() for p in answer.get("Parameters", [])}
+    api_id, services, published_organization = (values.get(name, "") for name in names)
+    if not api_id:
+        raise GatewayNotDeployed(names[0])
+    identity = sts.get_caller_identity()
+    return GatewayFacts(
+        region=region,
+        account=identity["Account"],
+        api_id=api_id,
+        services=tuple(s.strip().lower() for s in services.split(",") if s.strip())
+        if services
+        else ALWAYS_ON,
+        services_published=bool(services),
+        organization_id=organization_id or published_organization,
+        partition=identity.get("Arn", "arn:aws:").split(":")[1] or "aws",
     )
 
 
@@ -303,14 +388,40 @@ def to_egress_rules(permission: dict[str, Any]) -> Iterator[checks.EgressRule]:
         yield rule("security-group", item.get("GroupId") or item.get("GroupName", "?"))
 
 
-def describe_execute_api_endpoints(ec2: Any, vpc_id: str) -> list[dict[str, Any]]:
-    return [
-        endpoint
-        for endpoint in _describe(ec2, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", [vpc_id])
-        if endpoint.get("VpcEndpointType") == "Interface"
-        and endpoint.get("ServiceName", "").endswith(EXECUTE_API_SUFFIX)
-        and endpoint.get("State", "").lower() not in GONE_ENDPOINT_STATES
-    ]
+def describe_vpc_endpoints(ec2: Any, vpc_ids: Iterable[str]) -> tuple[VpcEndpoint, ...]:
+    """Every endpoint of the VPCs, with its deployed policy document as AWS reports it."""
+    return tuple(
+        sorted(
+            (
+                VpcEndpoint(
+                    id=raw["VpcEndpointId"],
+                    service_name=raw.get("ServiceName", ""),
+                    endpoint_type=raw.get("VpcEndpointType", ""),
+                    vpc_id=raw.get("VpcId", ""),
+                    state=raw.get("State", ""),
+                    policy=raw.get("PolicyDocument"),
+                    group_ids=tuple(g["GroupId"] for g in raw.get("Groups", [])),
+                    network_interface_ids=tuple(raw.get("NetworkInterfaceIds", [])),
+                )
+                for raw in _describe(
+                    ec2, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", vpc_ids
+                )
+            ),
+            key=lambda e: e.id,
+        )
+    )
+
+
+def describe_managed_prefix_lists(ec2: Any, list_ids: Iterable[str]) -> dict[str, str]:
+    """Names of the AWS-managed prefix lists among `list_ids` (customer lists are left out:
+    whatever they are named, they are sets of CIDRs their owner chose)."""
+    return {
+        raw["PrefixListId"]: raw.get("PrefixListName", "")
+        for raw in _describe(
+            ec2, "describe_managed_prefix_lists", "PrefixLists", "prefix-list-id", list_ids
+        )
+        if raw.get("OwnerId") == AWS_OWNER
+    }
 
 
 def describe_other_enis(

@@ -1,9 +1,12 @@
 """Audit the account: is every slackgate Lambda function confined to the relay?
 
 Lists each Lambda function of the account and region that belongs to slackgate (execution role
-named slackgate-*, or tag slackgate:team) as `confined` or `escapes`, with the reasons.
-Exit status: 0 all confined (or none found), 1 some escape, 2 usage, credentials, region or
-deployment error. Uses the standard AWS environment (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).
+named slackgate-*, or tag slackgate:team) as `confined` or `escapes`, with the reasons; then
+checks the published VPC: its endpoints are of published services only, their deployed policies
+keep the data perimeter, and the DNS firewall allows exactly the published services' names.
+Exit status: 0 all confined (or none found) and no network finding, 1 some escape or network
+finding, 2 usage, credentials, region or deployment error. Uses the standard AWS environment
+(AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).
 """
 
 from __future__ import annotations
@@ -45,6 +48,18 @@ def parameter_prefix(value: str) -> str:
     return "/" + stripped
 
 
+def organization_id(value: str) -> str:
+    from shared_gateway.perimeter.policy import ORGANIZATION_ID
+
+    stripped = value.strip()
+    if not ORGANIZATION_ID.fullmatch(stripped):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an organization id like o-a1b2c3d4e5 "
+            "(`aws organizations describe-organization`)"
+        )
+    return stripped
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--region",
@@ -57,6 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PREFIX,
         help=f"SSM prefix of the shared gateway's parameters (default: {DEFAULT_PREFIX})",
     )
+    parser.add_argument(
+        "--organization-id",
+        type=organization_id,
+        help="prove the endpoint policies against this organisation's perimeter (default: the "
+        "one the gateway published in <prefix>/network/organization-id, else this account)",
+    )
 
 
 def fail(message: str) -> int:
@@ -68,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore import exceptions as boto_errors
 
-    from shared_gateway.audit import checks, collect, report
+    from shared_gateway.audit import checks, collect, network_checks, report
 
     prefix = getattr(args, "prefix", DEFAULT_PREFIX)
     region = "?"
@@ -78,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         region = session.region_name
         if not region:
             return fail("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION) or pass --region")
-        found = collect.collect(session, prefix)
+        found = collect.collect(session, prefix, getattr(args, "organization_id", None) or "")
     except boto_errors.ProfileNotFound as exc:
         return fail(f"{exc}: set AWS_PROFILE to a profile of your AWS config, or unset it")
     except collect.GatewayNotDeployed as exc:
@@ -104,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         if code in PERMISSION_ERROR_CODES:
             return fail(
                 f"permission denied ({code}: {error.get('Message', '')}); the audit needs "
-                "read access to Lambda, EC2 and SSM (see docs/audit.md)"
+                "read access to Lambda, EC2, SSM and Route 53 Resolver (see docs/audit.md)"
             )
         return fail(f"AWS error in {exc.operation_name}: {code} {error.get('Message', '')}")
     except boto_errors.EndpointConnectionError as exc:
@@ -113,9 +134,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"AWS error: {exc}")
 
     verdicts = checks.audit(found.functions, found.network)
+    findings = network_checks.audit_network(found.network, found.prefix)
     if args.json:
-        sys.stdout.write(report.render_json(region, found.network, verdicts))
+        out = report.render_json(region, found.network, verdicts, findings, found.prefix)
     else:
-        sys.stdout.write(report.render_table(region, verdicts))
+        out = report.render_table(region, verdicts, found.network, findings, found.prefix)
+    sys.stdout.write(out)
     escaping = any(v.status == checks.ESCAPES for v in verdicts)
-    return EXIT_ESCAPES if escaping else EXIT_CONFINED
+    return EXIT_ESCAPES if escaping or findings else EXIT_CONFINED

@@ -1,9 +1,16 @@
 """A confined slackgate account in moto, and a way to run the audit against it.
 
 The account: a VPC with two isolated subnets sharing a route table with only the local route,
-an execute-api interface endpoint with its own security group, the function security group
-(egress only tcp 443 to the endpoint's group), the SSM parameters the gateway publishes, and
-helpers to add Lambda functions with `slackgate-<team>-<name>` roles.
+execute-api and CloudWatch Logs interface endpoints behind their own security group (execute-api
+with the relay-only policy, logs with the catalogue's perimeter policy), the function security
+group (egress only tcp 443 to the endpoints' group), the SSM parameters the gateway publishes,
+a DNS firewall allowing exactly the relay's and the logs' names, and helpers to enable more
+services the way the gateway does and to add Lambda functions with `slackgate-<team>-<name>`
+roles.
+
+moto has no Route 53 Resolver DNS Firewall, so the firewall is a stand-in (`FakeFirewall`)
+answering for the audit's thin collection function, which test_resolver.py tests on its own
+with botocore's Stubber.
 """
 
 from __future__ import annotations
@@ -25,10 +32,36 @@ from botocore.handlers import BUILTIN_HANDLERS
 from moto import mock_aws
 
 from shared_gateway.__main__ import main
+from shared_gateway.audit import collect as audit_collect
+from shared_gateway.audit.network import (
+    DnsFirewall,
+    FirewallAssociation,
+    FirewallRule,
+)
+from shared_gateway.perimeter import LOGS, OFFERED, Perimeter, endpoint_policy
+from shared_gateway.perimeter.services import GATEWAY
 
 REGION = "eu-west-1"
 ACCOUNT_ID = "123456789012"
 PREFIX = "/slackgate"
+API_ID = "abc123"
+PERIMETER = Perimeter(ACCOUNT_ID)
+RELAY_NAME = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
+# The execute-api endpoint's policy as the gateway applies it (endpoint_policy.py).
+RELAY_ONLY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "RelayApiOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "execute-api:Invoke",
+            "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/*/*/*",
+        }
+    ],
+}
+ALLOW_LIST_ID = "rslvr-fdl-allowed"
+EVERYTHING_LIST_ID = "rslvr-fdl-everything"
 ASSUME_LAMBDA = json.dumps(
     {
         "Version": "2012-10-17",
@@ -153,6 +186,32 @@ def list_urls_shim() -> Iterator[None]:
 
 
 @dataclass
+class FakeFirewall:
+    """The VPC's DNS firewall as the gateway builds it: one rule group, an ALLOW rule for the
+    `allowed` names, then (unless `block_all` is False) a BLOCK rule for `*`."""
+
+    allowed: list[str] = field(default_factory=lambda: [RELAY_NAME, *LOGS.domains(REGION, "")])
+    block_all: bool = True
+    associated: bool = True
+    fail_open: str = "DISABLED"
+    asked_for: list[str] = field(default_factory=list)
+
+    def describe(self, resolver: Any, vpc_id: str) -> DnsFirewall:
+        self.asked_for.append(vpc_id)
+        if not self.associated:
+            return DnsFirewall(fail_open=self.fail_open)
+        rules = [FirewallRule(100, "ALLOW", ALLOW_LIST_ID, "allowed")]
+        lists: dict[str, tuple[str, ...] | None] = {ALLOW_LIST_ID: tuple(self.allowed)}
+        if self.block_all:
+            rules.append(FirewallRule(200, "BLOCK", EVERYTHING_LIST_ID, "everything"))
+            lists[EVERYTHING_LIST_ID] = ("*",)
+        association = FirewallAssociation(
+            "rslvr-frgassoc-1", "rslvr-frg-1", 101, "COMPLETE", "slackgate", tuple(rules)
+        )
+        return DnsFirewall((association,), lists, {}, self.fail_open)
+
+
+@dataclass
 class Account:
     """Handles to the moto account and the ids of the confined network."""
 
@@ -166,7 +225,72 @@ class Account:
     endpoint_sg_id: str
     function_sg_id: str
     endpoint_id: str
+    logs_endpoint_id: str
+    firewall: FakeFirewall
+    services: list[str] = field(default_factory=lambda: ["execute-api", "logs"])
     roles: dict[str, str] = field(default_factory=dict)
+
+    def enable(self, *names: str) -> dict[str, str]:
+        """Enables offered services as the gateway does: an endpoint with the catalogue's
+        policy, 443 to the managed prefix list of a gateway service, the service's DNS names
+        allowed, and the services parameter republished. Returns the endpoint ids."""
+        ids = {}
+        for name in names:
+            service = OFFERED[name]
+            policy = json.dumps(endpoint_policy(service, PERIMETER))
+            if service.endpoint == GATEWAY:
+                ids[name] = self.endpoint(name, "Gateway", policy=policy)
+                self.allow_prefix_list(self.managed_prefix_list(name))
+            else:
+                ids[name] = self.endpoint(name, "Interface", policy=policy)
+            self.firewall.allowed += service.domains(REGION, ACCOUNT_ID)
+            self.services.append(name)
+        self.publish_services(self.services)
+        return ids
+
+    def endpoint(self, name: str, kind: str = "Interface", policy: str | None = None) -> str:
+        """An endpoint of `com.amazonaws.<region>.<name>` in the published VPC."""
+        kwargs: dict[str, Any] = {"PolicyDocument": policy} if policy is not None else {}
+        if kind == "Gateway":
+            kwargs["RouteTableIds"] = [self.route_table_id]
+        else:
+            kwargs.update(SubnetIds=self.subnet_ids, SecurityGroupIds=[self.endpoint_sg_id])
+        return self.ec2.create_vpc_endpoint(
+            VpcEndpointType=kind,
+            VpcId=self.vpc_id,
+            ServiceName=f"com.amazonaws.{REGION}.{name}",
+            **kwargs,
+        )["VpcEndpoint"]["VpcEndpointId"]
+
+    def set_policy(self, endpoint_id: str, policy: dict[str, Any]) -> None:
+        self.ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, PolicyDocument=json.dumps(policy))
+
+    def managed_prefix_list(self, name: str) -> str:
+        lists = self.ec2.describe_managed_prefix_lists(
+            Filters=[{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{REGION}.{name}"]}]
+        )["PrefixLists"]
+        return lists[0]["PrefixListId"]
+
+    def allow_prefix_list(self, list_id: str, port: int = 443) -> None:
+        self.ec2.authorize_security_group_egress(
+            GroupId=self.function_sg_id,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": port,
+                    "ToPort": port,
+                    "PrefixListIds": [{"PrefixListId": list_id}],
+                }
+            ],
+        )
+
+    def publish_services(self, names: list[str]) -> None:
+        self.ssm.put_parameter(
+            Name=f"{PREFIX}/network/services",
+            Type="StringList",
+            Value=",".join(names),
+            Overwrite=True,
+        )
 
     def role(self, name: str) -> str:
         if name not in self.roles:
@@ -282,14 +406,21 @@ def build_confined_network(ec2: Any, ssm: Any) -> dict[str, Any]:
             }
         ],
     )
-    endpoint_id = ec2.create_vpc_endpoint(
-        VpcEndpointType="Interface",
-        VpcId=vpc_id,
-        ServiceName=f"com.amazonaws.{REGION}.execute-api",
-        SubnetIds=subnet_ids,
-        SecurityGroupIds=[endpoint_sg_id],
-        PrivateDnsEnabled=True,
-    )["VpcEndpoint"]["VpcEndpointId"]
+    endpoint_ids = {
+        name: ec2.create_vpc_endpoint(
+            VpcEndpointType="Interface",
+            VpcId=vpc_id,
+            ServiceName=f"com.amazonaws.{REGION}.{name}",
+            SubnetIds=subnet_ids,
+            SecurityGroupIds=[endpoint_sg_id],
+            PrivateDnsEnabled=True,
+            PolicyDocument=json.dumps(policy),
+        )["VpcEndpoint"]["VpcEndpointId"]
+        for name, policy in (
+            ("execute-api", RELAY_ONLY_POLICY),
+            ("logs", endpoint_policy(LOGS, PERIMETER)),
+        )
+    }
     put_parameters(ssm, PREFIX, vpc_id, subnet_ids, function_sg_id)
     return {
         "vpc_id": vpc_id,
@@ -297,7 +428,8 @@ def build_confined_network(ec2: Any, ssm: Any) -> dict[str, Any]:
         "route_table_id": route_table_id,
         "endpoint_sg_id": endpoint_sg_id,
         "function_sg_id": function_sg_id,
-        "endpoint_id": endpoint_id,
+        "endpoint_id": endpoint_ids["execute-api"],
+        "logs_endpoint_id": endpoint_ids["logs"],
     }
 
 
@@ -308,8 +440,9 @@ def put_parameters(
         "network/vpc-id": ("String", vpc_id),
         "network/subnet-ids": ("StringList", ",".join(subnet_ids)),
         "network/function-sg-id": ("String", function_sg_id),
-        "api/url": ("String", "https://abc123.execute-api.eu-west-1.amazonaws.com/v1"),
-        "api/id": ("String", "abc123"),
+        "network/services": ("StringList", "execute-api,logs"),
+        "api/url": ("String", f"https://{RELAY_NAME}/v1"),
+        "api/id": ("String", API_ID),
     }
     for suffix, (kind, value) in values.items():
         ssm.put_parameter(Name=f"{prefix}/{suffix}", Type=kind, Value=value, Overwrite=True)
@@ -322,15 +455,18 @@ def moto_aws() -> Iterator[None]:
 
 
 @pytest.fixture
-def account(moto_aws: None, list_urls_shim: None) -> Account:
+def account(moto_aws: None, list_urls_shim: None, monkeypatch: pytest.MonkeyPatch) -> Account:
     ec2 = boto3.client("ec2", region_name=REGION)
     ssm = boto3.client("ssm", region_name=REGION)
     ids = build_confined_network(ec2, ssm)
+    firewall = FakeFirewall()
+    monkeypatch.setattr(audit_collect, "describe_dns_firewall", firewall.describe)
     return Account(
         ec2=ec2,
         lambda_=boto3.client("lambda", region_name=REGION),
         iam=boto3.client("iam", region_name=REGION),
         ssm=ssm,
+        firewall=firewall,
         **ids,
     )
 

@@ -51,7 +51,12 @@ def test_json_document_shape(account: Account, run_audit: Any) -> None:
     assert result.exit_code == 1
     document = result.document
     assert document["region"] == REGION
-    assert document["summary"] == {"functions": 2, "confined": 1, "escapes": 1}
+    assert document["summary"] == {
+        "functions": 2,
+        "confined": 1,
+        "escapes": 1,
+        "network_findings": 0,
+    }
     assert [f["name"] for f in document["functions"]] == ["leaky", "nightly"]
     leaky = document["functions"][0]
     assert set(leaky) == {"name", "arn", "team", "status", "reasons"}
@@ -60,11 +65,26 @@ def test_json_document_shape(account: Account, run_audit: Any) -> None:
     assert leaky["status"] == ESCAPES_STATUS
     assert leaky["reasons"][0]["code"] == "not-in-vpc"
     assert set(leaky["reasons"][0]) == {"code", "message"}
+    endpoints = sorted(
+        [
+            (account.endpoint_id, f"com.amazonaws.{REGION}.execute-api"),
+            (account.logs_endpoint_id, f"com.amazonaws.{REGION}.logs"),
+        ]
+    )
     assert document["network"] == {
         "vpc_id": account.vpc_id,
         "subnet_ids": sorted(account.subnet_ids),
         "function_sg_id": account.function_sg_id,
         "endpoint_sg_ids": [account.endpoint_sg_id],
+        "services": ["execute-api", "logs"],
+        "services_published": True,
+        "notes": [],
+        "perimeter": {"account": "123456789012", "organization_id": None},
+        "endpoints": [
+            {"id": id_, "service_name": name, "type": "Interface", "state": "available"}
+            for id_, name in endpoints
+        ],
+        "findings": [],
     }
     # Same account, same bytes: ordering is deterministic.
     assert run_audit("--json").out == result.out
@@ -331,7 +351,12 @@ def test_no_slackgate_functions(account: Account, run_audit: Any) -> None:
     result = run_audit()
     assert result.exit_code == 0
     assert result.out.startswith(f"no slackgate functions found in {REGION}")
-    assert run_audit("--json").document["summary"] == {"functions": 0, "confined": 0, "escapes": 0}
+    assert run_audit("--json").document["summary"] == {
+        "functions": 0,
+        "confined": 0,
+        "escapes": 0,
+        "network_findings": 0,
+    }
 
 
 def test_custom_prefix(account: Account, run_audit: Any) -> None:
@@ -420,7 +445,12 @@ def test_many_functions(account: Account, run_audit: Any) -> None:
     assert result.exit_code == 1
     names = [f["name"] for f in result.document["functions"]]
     assert names == sorted(names) and len(names) == 151
-    assert result.document["summary"] == {"functions": 151, "confined": 150, "escapes": 1}
+    assert result.document["summary"] == {
+        "functions": 151,
+        "confined": 150,
+        "escapes": 1,
+        "network_findings": 0,
+    }
     # The network is read once for all functions; only tags and URLs are per function.
     ec2_calls = {op: n for op, n in calls.items() if op.startswith("ec2.")}
     assert ec2_calls == {

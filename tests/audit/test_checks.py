@@ -8,6 +8,7 @@ impossible to create in moto, so their rules are tested here rather than end to 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,9 @@ from shared_gateway.audit.checks import (
     RouteTable,
     SecurityGroup,
 )
+from shared_gateway.audit.network import NETWORK_REASON_CODES, GatewayFacts, VpcEndpoint
 
+DOCS = Path(__file__).parents[2] / "docs" / "audit.md"
 VPC = "vpc-pub"
 SUBNETS = ("subnet-a", "subnet-b")
 FUNCTION_SG = "sg-fn"
@@ -118,9 +121,33 @@ def test_every_route_out_is_reported(target_field: str, target_id: str, code: st
     assert target_id in reasons[0].message and TABLE in reasons[0].message
 
 
-def test_local_and_gateway_endpoint_routes_are_fine() -> None:
+def gateway_endpoint(endpoint_id: str, vpc_id: str = VPC) -> VpcEndpoint:
+    return VpcEndpoint(endpoint_id, "com.amazonaws.eu-west-1.s3", "Gateway", vpc_id)
+
+
+def test_local_and_own_gateway_endpoint_routes_are_fine() -> None:
     s3_endpoint = Route("pl-6ca54005", "GatewayId", "vpce-s3")
-    assert checks.check_routes(version(), network(routes=(LOCAL, s3_endpoint))) == []
+    net = network(routes=(LOCAL, s3_endpoint), endpoints=(gateway_endpoint("vpce-s3"),))
+    assert checks.check_routes(version(), net) == []
+
+
+@pytest.mark.parametrize(
+    "endpoints",
+    [
+        (),  # a Gateway Load Balancer endpoint: not among the VPC's gateway endpoints
+        (gateway_endpoint("vpce-s3", vpc_id="vpc-other"),),
+        (dataclasses.replace(gateway_endpoint("vpce-s3"), state="deleted"),),
+        (dataclasses.replace(gateway_endpoint("vpce-s3"), endpoint_type="GatewayLoadBalancer"),),
+    ],
+)
+def test_a_prefix_list_to_any_other_endpoint_is_a_way_out(
+    endpoints: tuple[VpcEndpoint, ...],
+) -> None:
+    # A route's destination can be a customer prefix list, sent to an appliance endpoint.
+    route = Route("pl-customer", "GatewayId", "vpce-s3")
+    net = network(routes=(LOCAL, route), endpoints=endpoints)
+    [reason] = checks.check_routes(version(), net)
+    assert reason.code == "route-vpc-endpoint" and "vpce-s3" in reason.message
 
 
 def test_ipv6_default_route_to_egress_only_gateway() -> None:
@@ -183,7 +210,7 @@ def test_tcp_443_by_protocol_number_is_allowed() -> None:
 def test_without_an_endpoint_no_group_is_allowed() -> None:
     [reason] = checks.check_egress(version(), network(endpoint_sg_ids=frozenset()))
     assert reason.code == "egress-security-group"
-    assert "no execute-api interface endpoint" in reason.message
+    assert "no interface endpoint of an enabled service" in reason.message
 
 
 def test_endpoint_group_shared_with_other_interfaces() -> None:
@@ -295,7 +322,14 @@ def test_every_code_is_documented() -> None:
         *(code for code, _ in checks.ROUTE_TARGETS.values()),
         *(code for code, _ in checks.GATEWAY_PREFIXES.values()),
     }
-    assert produced == set(checks.REASON_CODES)
+    assert produced == set(checks.FUNCTION_REASON_CODES)
+    assert set(checks.REASON_CODES) == produced | set(NETWORK_REASON_CODES)
+
+
+def test_every_code_is_in_the_documentation() -> None:
+    documentation = DOCS.read_text()
+    missing = [code for code in checks.REASON_CODES if f"| `{code}` |" not in documentation]
+    assert missing == []
 
 
 def test_table_and_summary_wording() -> None:
@@ -309,3 +343,76 @@ def test_table_and_summary_wording() -> None:
     assert table[3].strip() == "y: two" and table[3].index("y") == table[2].index("x:")
     assert table[-1] == "2 functions: 1 confined, 1 escapes (region eu-west-1)"
     assert report.summary_line([confined]) == "1 function: 1 confined, 0 escapes"
+
+
+S3_LIST = "pl-6ca54005"
+DYNAMODB_LIST = "pl-b3a742da"
+MANAGED_LISTS = {
+    S3_LIST: "com.amazonaws.eu-west-1.s3",
+    DYNAMODB_LIST: "com.amazonaws.eu-west-1.dynamodb",
+}
+
+
+def with_services(*services: str, egress: tuple[EgressRule, ...]) -> Network:
+    facts = GatewayFacts(
+        "eu-west-1", "123456789012", "abc123", services=("execute-api", "logs", *services)
+    )
+    return network(egress=(TO_ENDPOINT, *egress), prefix_lists=MANAGED_LISTS, facts=facts)
+
+
+def test_https_to_a_published_gateway_service_prefix_list_is_allowed() -> None:
+    rules = (
+        EgressRule("tcp", 443, 443, "prefix-list", S3_LIST),
+        EgressRule("6", 443, 443, "prefix-list", DYNAMODB_LIST),
+    )
+    assert checks.check_egress(version(), with_services("s3", "dynamodb", egress=rules)) == []
+
+
+@pytest.mark.parametrize(
+    ("services", "rule", "code", "fragment"),
+    [
+        # DynamoDB's list while only S3 is published
+        (
+            ("s3",),
+            EgressRule("tcp", 443, 443, "prefix-list", DYNAMODB_LIST),
+            "egress-prefix-list",
+            f"{DYNAMODB_LIST} (com.amazonaws.eu-west-1.dynamodb)",
+        ),
+        # nothing published: the S3 list is a set of public CIDRs like any other
+        ((), EgressRule("tcp", 443, 443, "prefix-list", S3_LIST), "egress-prefix-list", S3_LIST),
+        # a customer-managed list, whatever its name (it is not among the AWS-managed ones)
+        (
+            ("s3",),
+            EgressRule("tcp", 443, 443, "prefix-list", "pl-mine"),
+            "egress-prefix-list",
+            "pl-mine",
+        ),
+        # an interface service has no prefix list to reach
+        (
+            ("ssm",),
+            EgressRule("tcp", 443, 443, "prefix-list", S3_LIST),
+            "egress-prefix-list",
+            S3_LIST,
+        ),
+        # the right list, the wrong ports
+        (
+            ("s3",),
+            EgressRule("-1", None, None, "prefix-list", S3_LIST),
+            "egress-port",
+            "s3 prefix list",
+        ),
+        (("s3",), EgressRule("tcp", 80, 80, "prefix-list", S3_LIST), "egress-port", "tcp 80"),
+    ],
+)
+def test_other_prefix_list_egress_stays_a_way_out(
+    services: tuple[str, ...], rule: EgressRule, code: str, fragment: str
+) -> None:
+    reasons = checks.check_egress(version(), with_services(*services, egress=(rule,)))
+    assert codes(reasons) == [code]
+    assert fragment in reasons[0].message
+
+
+def test_without_the_gateway_facts_no_prefix_list_is_allowed() -> None:
+    rule = EgressRule("tcp", 443, 443, "prefix-list", S3_LIST)
+    net = network(egress=(TO_ENDPOINT, rule), prefix_lists=MANAGED_LISTS)
+    assert codes(checks.check_egress(version(), net)) == ["egress-prefix-list"]

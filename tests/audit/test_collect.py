@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from shared_gateway.audit import checks, collect
+from shared_gateway.audit.network import GatewayFacts, VpcEndpoint
 
 REGION = "eu-west-1"
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:"
@@ -190,3 +191,146 @@ def test_published_network_parameters() -> None:
         "vpc-1", frozenset({"subnet-1", "subnet-2"}), "sg-fn"
     )
     assert str(missing.value) == ", ".join(names[1:])
+
+
+FACT_NAMES = [
+    "/slackgate/api/id",
+    "/slackgate/network/services",
+    "/slackgate/network/organization-id",
+]
+CALLER = {
+    "UserId": "AROAEXAMPLE:audit",
+    "Account": "123456789012",
+    "Arn": "arn:aws:sts::123456789012:assumed-role/platform-audit/audit",
+}
+
+
+def gateway_facts(parameters: dict[str, str], caller: dict[str, str] = CALLER, **kwargs: Any):
+    ssm = boto3.client("ssm", region_name=REGION)
+    sts = boto3.client("sts", region_name=REGION)
+    answer: dict[str, Any] = {
+        "Parameters": [
+            {"Name": name, "Value": value, "Type": "String"} for name, value in parameters.items()
+        ]
+    }
+    missing = [name for name in FACT_NAMES if name not in parameters]
+    if missing:
+        answer["InvalidParameters"] = missing
+    with Stubber(ssm) as ssm_stub, Stubber(sts) as sts_stub:
+        ssm_stub.add_response("get_parameters", answer, {"Names": FACT_NAMES})
+        sts_stub.add_response("get_caller_identity", caller, {})
+        return collect.load_gateway_facts(ssm, sts, "slackgate", REGION, **kwargs)
+
+
+def test_gateway_facts_with_services_and_an_organisation() -> None:
+    facts = gateway_facts(
+        {
+            FACT_NAMES[0]: "abc123",
+            FACT_NAMES[1]: "execute-api,logs, S3 ,dynamodb",
+            FACT_NAMES[2]: "o-a1b2c3d4e5",
+        }
+    )
+    assert facts == GatewayFacts(
+        region=REGION,
+        account="123456789012",
+        api_id="abc123",
+        services=("execute-api", "logs", "s3", "dynamodb"),
+        services_published=True,
+        organization_id="o-a1b2c3d4e5",
+        partition="aws",
+    )
+
+
+def test_an_older_gateway_publishes_no_services() -> None:
+    caller = {**CALLER, "Arn": "arn:aws-cn:sts::123456789012:assumed-role/audit/a"}
+    facts = gateway_facts({FACT_NAMES[0]: "abc123"}, caller, organization_id="o-zzzzzzzzzz")
+    assert (facts.services, facts.services_published) == (("execute-api", "logs"), False)
+    # The option names the organisation when the gateway published none; the caller's ARN
+    # gives the partition.
+    assert (facts.organization_id, facts.partition) == ("o-zzzzzzzzzz", "aws-cn")
+
+
+def test_the_option_wins_over_the_published_organisation() -> None:
+    facts = gateway_facts(
+        {FACT_NAMES[0]: "abc123", FACT_NAMES[2]: "o-a1b2c3d4e5"}, organization_id="o-zzzzzzzzzz"
+    )
+    assert facts.organization_id == "o-zzzzzzzzzz"
+
+
+def test_no_api_id_means_no_gateway() -> None:
+    with pytest.raises(collect.GatewayNotDeployed) as missing:
+        gateway_facts({FACT_NAMES[1]: "execute-api,logs"})
+    assert str(missing.value) == "/slackgate/api/id"
+
+
+def test_vpc_endpoints_keep_their_policy_text() -> None:
+    client = boto3.client("ec2", region_name=REGION)
+    policy = '{"Statement": []}'
+    raw = [
+        {
+            "VpcEndpointId": "vpce-2",
+            "VpcEndpointType": "Gateway",
+            "VpcId": "vpc-1",
+            "ServiceName": "com.amazonaws.eu-west-1.s3",
+            "State": "available",
+            "PolicyDocument": policy,
+            "RouteTableIds": ["rtb-1"],
+        },
+        {
+            "VpcEndpointId": "vpce-1",
+            "VpcEndpointType": "Interface",
+            "VpcId": "vpc-1",
+            "ServiceName": "com.amazonaws.eu-west-1.logs",
+            "State": "available",
+            "Groups": [{"GroupId": "sg-ep", "GroupName": "endpoints"}],
+            "NetworkInterfaceIds": ["eni-1", "eni-2"],
+        },
+    ]
+    with Stubber(client) as stub:
+        stub.add_response(
+            "describe_vpc_endpoints",
+            {"VpcEndpoints": raw[:1], "NextToken": "p2"},
+            {"Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}]},
+        )
+        stub.add_response(
+            "describe_vpc_endpoints",
+            {"VpcEndpoints": raw[1:]},
+            {"Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}], "NextToken": "p2"},
+        )
+        endpoints = collect.describe_vpc_endpoints(client, ["vpc-1"])
+    assert endpoints == (
+        VpcEndpoint(
+            "vpce-1",
+            "com.amazonaws.eu-west-1.logs",
+            "Interface",
+            "vpc-1",
+            "available",
+            None,
+            ("sg-ep",),
+            ("eni-1", "eni-2"),
+        ),
+        VpcEndpoint(
+            "vpce-2", "com.amazonaws.eu-west-1.s3", "Gateway", "vpc-1", "available", policy
+        ),
+    )
+
+
+def test_only_aws_managed_prefix_lists_are_named() -> None:
+    client = boto3.client("ec2", region_name=REGION)
+    lists = [
+        {
+            "PrefixListId": "pl-aws",
+            "PrefixListName": "com.amazonaws.eu-west-1.s3",
+            "OwnerId": "AWS",
+        },
+        {"PrefixListId": "pl-mine", "PrefixListName": "office", "OwnerId": "123456789012"},
+    ]
+    with Stubber(client) as stub:
+        stub.add_response(
+            "describe_managed_prefix_lists",
+            {"PrefixLists": lists},
+            {"Filters": [{"Name": "prefix-list-id", "Values": ["pl-aws", "pl-mine"]}]},
+        )
+        named = collect.describe_managed_prefix_lists(client, ["pl-mine", "pl-aws"])
+    assert named == {"pl-aws": "com.amazonaws.eu-west-1.s3"}
+    assert collect.describe_managed_prefix_lists(client, []) == {}  # no call at all
