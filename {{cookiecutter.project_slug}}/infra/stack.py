@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .compliance import ALARM_ACTION_REASON, AWS_SOLUTIONS, NIST, acknowledge
+from .packaging import function_code
 {%- if cookiecutter.trigger == "schedule" %}
 from .schedule_trigger import add_schedule_trigger
 {%- endif %}
@@ -158,9 +159,7 @@ class FunctionStack(Stack):
             runtime=RUNTIMES[settings.python_version],
             architecture=lambda_.Architecture.ARM_64,
             handler=settings.handler,
-            code=lambda_.Code.from_asset(
-                str(SOURCE_DIR), exclude=["**/__pycache__", "**/*.pyc", "*.egg-info"]
-            ),
+            code=function_code(self, SOURCE_DIR, settings.python_version),
             # Nothing may add to the role behind our back (e.g. a grant's inline policy).
             role=self.role.without_policy_updates(),
             timeout=FUNCTION_TIMEOUT,
