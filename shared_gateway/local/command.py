@@ -16,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 DEFAULT_PORT = 8787
 
@@ -106,33 +107,45 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
 
-    stop = threading.Event()
-    stopped_by: list[str] = []
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        stopped_by.append(signal.Signals(signum).name)
-        stop.set()
-
-    # Signal handlers can only be installed from the main thread (not when embedded).
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = (
-        {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        if in_main_thread
-        else {}
-    )
-    try:
-        with server:
-            default_note = " (example credentials)" if args.credentials is None else ""
-            print(
-                f"slackgate local relay on {server.url} (registry {registry_path}: "
-                f"{len(registry.teams)} team(s); {len(principals)} principal(s) from "
-                f"{credentials_path}{default_note}); POST /v1/messages",
-                flush=True,
-            )
-            finished = stop.wait(args.max_seconds)
-        reason = stopped_by[0] if stopped_by else ("" if finished else "--max-seconds")
-        print(f"slackgate local relay stopped ({reason or 'stop requested'})", file=sys.stderr)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    # The signal handlers go in before the ready line: a caller may stop us right after it.
+    with StopSignals() as stop, server:
+        default_note = " (example credentials)" if args.credentials is None else ""
+        print(
+            f"slackgate local relay on {server.url} (registry {registry_path}: "
+            f"{len(registry.teams)} team(s); {len(principals)} principal(s) from "
+            f"{credentials_path}{default_note}); POST /v1/messages",
+            flush=True,
+        )
+        reason = stop.wait(args.max_seconds, "--max-seconds")
+    print(f"slackgate local relay stopped ({reason})", file=sys.stderr)
     return 0
+
+
+class StopSignals:
+    """Ctrl-C and SIGTERM end `wait` instead of the process, while the block runs. Signals
+    are caught in the main thread only (the only one that may); elsewhere only the time
+    limit ends the wait."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._stopped_by: list[str] = []
+        self._previous: dict[signal.Signals, Any] = {}
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._stopped_by.append(signal.Signals(signum).name)
+        self._stop.set()
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def wait(self, max_seconds: float | None, limit_name: str) -> str:
+        """Blocks until a signal or `max_seconds`; returns the signal's name or `limit_name`."""
+        self._stop.wait(max_seconds)
+        return self._stopped_by[0] if self._stopped_by else limit_name

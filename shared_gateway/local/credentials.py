@@ -37,6 +37,8 @@ ROLE_ARN = re.compile(
     re.ASCII,
 )
 PRINCIPAL_KEYS = ("access_key_id", "secret_access_key", "role_arn")
+# Credentials a shell may carry that botocore would prefer over, or add to, the local keys.
+AMBIENT_CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 class CredentialsError(ValueError):
@@ -89,6 +91,20 @@ class Principal:
     def _arn_part(self, name: str) -> str:
         match = ROLE_ARN.fullmatch(self.role_arn)
         return match.group(name) if match else ""
+
+
+def signing_variables(
+    access_key_id: str, secret_access_key: str, relay_url: str, region: str
+) -> dict[str, str]:
+    """The environment a function needs to post to a local relay with local keys (remove
+    AMBIENT_CREDENTIAL_VARIABLES as well, so that nothing else signs)."""
+    return {
+        "AWS_ACCESS_KEY_ID": access_key_id,
+        "AWS_SECRET_ACCESS_KEY": secret_access_key,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "SLACKGATE_URL": relay_url,
+    }
 
 
 def load_credentials(path: str | Path = DEFAULT_CREDENTIALS_PATH) -> dict[str, Principal]:

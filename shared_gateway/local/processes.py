@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .credentials import AMBIENT_CREDENTIAL_VARIABLES, signing_variables
+
 _URL = re.compile(r"http://127\.0\.0\.1:\d+\S*")
 READY_TIMEOUT_SECONDS = 20.0
 
@@ -105,6 +107,7 @@ def client_env(
     *,
     channel: str | None = None,
     pythonpath: str | Path | None = None,
+    region: str = "eu-west-1",
 ) -> dict[str, str]:
     """Environment for a team's code posting to the local relay with local credentials.
 
@@ -112,16 +115,9 @@ def client_env(
     never a profile or a real session token that happens to be in the caller's environment.
     """
     env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
+        key: value for key, value in os.environ.items() if key not in AMBIENT_CREDENTIAL_VARIABLES
     }
-    env.update(
-        AWS_ACCESS_KEY_ID=access_key_id,
-        AWS_SECRET_ACCESS_KEY=secret_access_key,
-        AWS_REGION="eu-west-1",
-        SLACKGATE_URL=relay_url,
-    )
+    env.update(signing_variables(access_key_id, secret_access_key, relay_url, region))
     if channel:
         env["SLACKGATE_CHANNEL"] = channel
     if pythonpath:
