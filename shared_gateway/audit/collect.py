@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from shared_gateway.audit import checks
-from shared_gateway.audit.network import DnsFirewall, GatewayFacts, VpcEndpoint
+from shared_gateway.audit.network import DEFAULT_STAGE, DnsFirewall, GatewayFacts, VpcEndpoint
 from shared_gateway.audit.resolver import describe_dns_firewall
 from shared_gateway.perimeter import ALWAYS_ON
 
@@ -28,6 +29,7 @@ FILTER_BATCH = 100
 WORKERS = 8
 NETWORK_PARAMETERS = ("network/vpc-id", "network/subnet-ids", "network/function-sg-id")
 API_ID_PARAMETER = "api/id"
+API_URL_PARAMETER = "api/url"  # https://<id>.execute-api.<region>.amazonaws.com/<stage>
 SERVICES_PARAMETER = "network/services"  # absent on gateways older than the data perimeter
 ORGANIZATION_PARAMETER = "network/organization-id"  # published in organisation mode only
 AWS_OWNER = "AWS"  # the owner id DescribeManagedPrefixLists reports for AWS-managed lists
@@ -205,17 +207,18 @@ def collect_network(
 def load_gateway_facts(
     ssm: Any, sts: Any, prefix: str, region: str, organization_id: str = ""
 ) -> GatewayFacts:
-    """The relay API id, the published services and the perimeter's owner.
+    """The relay API (id and stage), the published services and the perimeter's owner.
 
     A gateway older than `network/services` published only the always-on endpoints."""
     prefix = normalize_prefix(prefix)
-    names = [f"{prefix}/{suffix}" for suffix in (API_ID_PARAMETER, SERVICES_PARAMETER)]
-    names.append(f"{prefix}/{ORGANIZATION_PARAMETER}")
+    suffixes = (API_ID_PARAMETER, API_URL_PARAMETER, SERVICES_PARAMETER, ORGANIZATION_PARAMETER)
+    names = [f"{prefix}/{suffix}" for suffix in suffixes]
     answer = ssm.get_parameters(Names=names)
     values = {p["Name"]: p["Value"].strip() for p in answer.get("Parameters", [])}
-    api_id, services, published_organization = (values.get(name, "") for name in names)
+    api_id, api_url, services, published_organization = (values.get(n, "") for n in names)
     if not api_id:
         raise GatewayNotDeployed(names[0])
+    stage = urlsplit(api_url).path.strip("/").split("/")[0]
     identity = sts.get_caller_identity()
     return GatewayFacts(
         region=region,
@@ -227,6 +230,7 @@ def load_gateway_facts(
         services_published=bool(services),
         organization_id=organization_id or published_organization,
         partition=identity.get("Arn", "arn:aws:").split(":")[1] or "aws",
+        relay_stage=stage or DEFAULT_STAGE,
     )
 
 

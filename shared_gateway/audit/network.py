@@ -32,6 +32,7 @@ REFUSED_ALIASES: Mapping[str, str] = {
 GONE_ENDPOINT_STATES = frozenset({"deleting", "deleted", "rejected", "failed", "expired"})
 PARTITION_SUFFIXES: Mapping[str, str] = {"aws-cn": "amazonaws.com.cn"}
 DEFAULT_SUFFIX = "amazonaws.com"
+DEFAULT_STAGE = "prod"  # the relay API stage the gateway deploys
 
 NETWORK_REASON_CODES: Mapping[str, str] = {
     "endpoint-refused-service": "the VPC has an endpoint of a service slackgate refuses, because "
@@ -156,6 +157,7 @@ class GatewayFacts:
     services_published: bool = True
     organization_id: str = ""
     partition: str = "aws"
+    relay_stage: str = DEFAULT_STAGE  # from <prefix>/api/url, for the relay probes
 
     @property
     def suffix(self) -> str:

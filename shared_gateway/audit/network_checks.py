@@ -41,7 +41,7 @@ DEFAULT_POLICY: Mapping[str, Any] = {
     "Version": "2008-10-17",
     "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
 }
-RELAY_STAGE_PATH = "v1/POST/v1/messages"
+RELAY_METHOD_PATH = "POST/v1/messages"
 OTHER_API_ID = "a1b2c3d4e5"  # an API id that is never the relay's
 
 
@@ -138,7 +138,7 @@ def relay_probes(facts: GatewayFacts) -> list[PolicyProbe]:
     def api(account: str, api_id: str) -> str:
         return (
             f"arn:{facts.partition}:execute-api:{facts.region}:{account}:{api_id}/"
-            + RELAY_STAGE_PATH
+            f"{facts.relay_stage}/{RELAY_METHOD_PATH}"
         )
 
     role = f"arn:{facts.partition}:sts::{facts.account}:assumed-role/slackgate-probe-fn/probe"

@@ -195,6 +195,7 @@ def test_published_network_parameters() -> None:
 
 FACT_NAMES = [
     "/slackgate/api/id",
+    "/slackgate/api/url",
     "/slackgate/network/services",
     "/slackgate/network/organization-id",
 ]
@@ -226,8 +227,9 @@ def test_gateway_facts_with_services_and_an_organisation() -> None:
     facts = gateway_facts(
         {
             FACT_NAMES[0]: "abc123",
-            FACT_NAMES[1]: "execute-api,logs, S3 ,dynamodb",
-            FACT_NAMES[2]: "o-a1b2c3d4e5",
+            FACT_NAMES[1]: "https://abc123.execute-api.eu-west-1.amazonaws.com/live/",
+            FACT_NAMES[2]: "execute-api,logs, S3 ,dynamodb",
+            FACT_NAMES[3]: "o-a1b2c3d4e5",
         }
     )
     assert facts == GatewayFacts(
@@ -238,6 +240,7 @@ def test_gateway_facts_with_services_and_an_organisation() -> None:
         services_published=True,
         organization_id="o-a1b2c3d4e5",
         partition="aws",
+        relay_stage="live",
     )
 
 
@@ -248,18 +251,19 @@ def test_an_older_gateway_publishes_no_services() -> None:
     # The option names the organisation when the gateway published none; the caller's ARN
     # gives the partition.
     assert (facts.organization_id, facts.partition) == ("o-zzzzzzzzzz", "aws-cn")
+    assert facts.relay_stage == "prod"  # no URL: the gateway's stage name
 
 
 def test_the_option_wins_over_the_published_organisation() -> None:
     facts = gateway_facts(
-        {FACT_NAMES[0]: "abc123", FACT_NAMES[2]: "o-a1b2c3d4e5"}, organization_id="o-zzzzzzzzzz"
+        {FACT_NAMES[0]: "abc123", FACT_NAMES[3]: "o-a1b2c3d4e5"}, organization_id="o-zzzzzzzzzz"
     )
     assert facts.organization_id == "o-zzzzzzzzzz"
 
 
 def test_no_api_id_means_no_gateway() -> None:
     with pytest.raises(collect.GatewayNotDeployed) as missing:
-        gateway_facts({FACT_NAMES[1]: "execute-api,logs"})
+        gateway_facts({FACT_NAMES[2]: "execute-api,logs"})
     assert str(missing.value) == "/slackgate/api/id"
 
 
