@@ -302,16 +302,33 @@ def test_network_findings_alone_exit_1_even_without_functions(
     assert "endpoint-refused-service" in result.out
 
 
-def test_an_interface_endpoint_of_a_refused_service_sharing_the_group(
-    account: Account, run_audit: Any
-) -> None:
-    # moto gives endpoint interfaces no groups, so add one carrying the endpoints' group as
-    # a refused service's endpoint would in AWS: the functions' egress reaches it too.
-    account.endpoint("sns")
+def carry_endpoint_group(account: Account, endpoint_id: str) -> list[str]:
+    """moto creates endpoint interfaces without groups; in AWS they carry the endpoint's."""
+    [endpoint] = account.ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint_id])["VpcEndpoints"]
+    for eni in endpoint["NetworkInterfaceIds"]:
+        account.ec2.modify_network_interface_attribute(
+            NetworkInterfaceId=eni, Groups=[account.endpoint_sg_id]
+        )
+    return endpoint["NetworkInterfaceIds"]
+
+
+def test_enabled_interface_endpoints_may_share_the_group(account: Account, run_audit: Any) -> None:
+    ids = account.enable("ssm")
     account.add_function("nightly")
-    account.ec2.create_network_interface(
-        SubnetId=account.subnet_ids[0], Groups=[account.endpoint_sg_id], Description="sns"
-    )
+    for endpoint_id in (account.endpoint_id, account.logs_endpoint_id, ids["ssm"]):
+        assert carry_endpoint_group(account, endpoint_id)
+    assert run_audit("--json").exit_code == 0
+
+
+def test_a_refused_service_endpoint_sharing_the_group(account: Account, run_audit: Any) -> None:
+    # The functions' egress to the endpoints' group reaches this endpoint too.
+    sns = account.endpoint("sns")
+    account.add_function("nightly")
+    enis = carry_endpoint_group(account, sns)
+
     result = run_audit("--json")
+
+    assert result.exit_code == 1
     assert result.codes("nightly") == ["endpoint-security-group-shared"]
+    assert all(eni in result.verdict("nightly")["reasons"][0]["message"] for eni in enis)
     assert codes(result) == ["endpoint-refused-service"]
