@@ -64,8 +64,14 @@ def _label(association: FirewallAssociation, rule: FirewallRule) -> str:
     )
 
 
+def live_associations(firewall: DnsFirewall | None) -> list[FirewallAssociation]:
+    if firewall is None:
+        return []
+    return [a for a in firewall.associations if a.status not in GONE_ASSOCIATION_STATES]
+
+
 def _ordered(firewall: DnsFirewall) -> Iterable[tuple[FirewallAssociation, FirewallRule]]:
-    associations = [a for a in firewall.associations if a.status not in GONE_ASSOCIATION_STATES]
+    associations = live_associations(firewall)
     for association in sorted(associations, key=lambda a: (a.priority, a.id)):
         for rule in sorted(association.rules, key=lambda r: (r.priority, r.name)):
             yield association, rule
@@ -89,19 +95,15 @@ def walk(firewall: DnsFirewall) -> _Walk:
         for name in names:
             if name not in found.decided and rule.action == ALLOW:
                 found.allowed[name] = _label(association, rule)
-            found.decided.add(name)
+            if rule.action == ALLOW or not rule.qtype:  # a one-type block leaves the rest
+                found.decided.add(name)
     return found
 
 
 def check_dns_firewall(
     firewall: DnsFirewall | None, facts: GatewayFacts, vpc_id: str
 ) -> list[Finding]:
-    live = [
-        a
-        for a in (firewall.associations if firewall else ())
-        if a.status not in GONE_ASSOCIATION_STATES
-    ]
-    if firewall is None or not live:
+    if firewall is None or not live_associations(firewall):
         return [
             Finding(
                 "dns-firewall-not-associated",

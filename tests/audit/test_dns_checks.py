@@ -134,6 +134,12 @@ def test_a_name_blocked_before_it_is_allowed_is_missing() -> None:
     assert codes(found) == ["dns-firewall-missing-name"] and EXPECTED[1] in found[0].message
 
 
+def test_a_block_of_one_query_type_leaves_the_name_to_later_rules() -> None:
+    block_txt = FirewallRule(10, "BLOCK", "fdl-logs", "no-txt", qtype="TXT")
+    fw = firewall(rules=(block_txt, ALLOW_RULE, BLOCK_RULE), lists={"fdl-logs": (EXPECTED[1],)})
+    assert check(fw) == []
+
+
 def test_another_rule_group_first_can_allow_more() -> None:
     other = FirewallAssociation(
         "assoc-0",
