@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from shared_gateway.audit.checks import Network
 from shared_gateway.audit.dns_checks import check_dns_firewall
@@ -33,7 +33,15 @@ from shared_gateway.audit.network import (
     refused_reason,
 )
 from shared_gateway.iampolicy import PolicyError, Request, evaluate
-from shared_gateway.perimeter import ALWAYS_ON, OFFERED, REFUSED, Perimeter, Service, probes
+from shared_gateway.perimeter import (
+    ALWAYS_ON,
+    OFFERED,
+    REFUSED,
+    Perimeter,
+    Probe,
+    Service,
+    probes,
+)
 from shared_gateway.perimeter.probes import OUTSIDE_ACCOUNT
 
 # What AWS applies to an endpoint created without a policy: anyone, anything, anywhere.
@@ -43,18 +51,6 @@ DEFAULT_POLICY: Mapping[str, Any] = {
 }
 RELAY_METHOD_PATH = "POST/v1/messages"
 OTHER_API_ID = "a1b2c3d4e5"  # an API id that is never the relay's
-
-
-class PolicyProbe(NamedTuple):
-    """A request and the answer the endpoint policy must give (the catalogue's `Probe`
-    shape, so relay probes and perimeter probes are judged alike)."""
-
-    name: str
-    action: str
-    resource: str
-    principal: str
-    context: Mapping[str, str]
-    allowed: bool
 
 
 def describe(endpoint: VpcEndpoint) -> str:
@@ -132,7 +128,7 @@ def check_published_services(
     return findings
 
 
-def relay_probes(facts: GatewayFacts) -> list[PolicyProbe]:
+def relay_probes(facts: GatewayFacts) -> list[Probe]:
     """The execute-api endpoint must admit the relay API, and no other API of any account."""
 
     def api(account: str, api_id: str) -> str:
@@ -144,7 +140,7 @@ def relay_probes(facts: GatewayFacts) -> list[PolicyProbe]:
     role = f"arn:{facts.partition}:sts::{facts.account}:assumed-role/slackgate-probe-fn/probe"
     context = {"aws:PrincipalAccount": facts.account}
     return [
-        PolicyProbe(
+        Probe(
             "execute-api:Invoke of the relay API",
             "execute-api:Invoke",
             api(facts.account, facts.api_id),
@@ -152,7 +148,7 @@ def relay_probes(facts: GatewayFacts) -> list[PolicyProbe]:
             context,
             True,
         ),
-        PolicyProbe(
+        Probe(
             "execute-api:Invoke of another API of this account",
             "execute-api:Invoke",
             api(facts.account, OTHER_API_ID),
@@ -160,7 +156,7 @@ def relay_probes(facts: GatewayFacts) -> list[PolicyProbe]:
             context,
             False,
         ),
-        PolicyProbe(
+        Probe(
             "execute-api:Invoke of another account's API",
             "execute-api:Invoke",
             api(OUTSIDE_ACCOUNT, OTHER_API_ID),
@@ -171,12 +167,9 @@ def relay_probes(facts: GatewayFacts) -> list[PolicyProbe]:
     ]
 
 
-def perimeter_probes(service: Service, facts: GatewayFacts) -> list[PolicyProbe]:
+def perimeter_probes(service: Service, facts: GatewayFacts) -> list[Probe]:
     perimeter = Perimeter(facts.account, facts.organization_id)
-    return [
-        PolicyProbe(*probe)
-        for probe in probes(service, perimeter, region=facts.region, partition=facts.partition)
-    ]
+    return probes(service, perimeter, region=facts.region, partition=facts.partition)
 
 
 def check_endpoint_policy(endpoint: VpcEndpoint, facts: GatewayFacts) -> list[Finding]:
