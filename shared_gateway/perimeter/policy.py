@@ -43,38 +43,34 @@ class Perimeter(NamedTuple):
         return {"aws:ResourceAccount": self.account}
 
 
+def _statement(
+    sid: str, effect: str, actions: tuple[str, ...], condition: dict[str, str] | None = None
+) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": effect,
+        "Principal": {"AWS": "*"},  # any caller: the conditions say whose
+        "Action": list(actions),
+        "Resource": "*",
+    }
+    if condition:
+        statement["Condition"] = {"StringEquals": condition}
+    return statement
+
+
 def endpoint_policy(service: Service, perimeter: Perimeter) -> dict[str, Any]:
     """The endpoint policy of `service`: our principals on our resources, nothing outward."""
     both = {**perimeter.principal_condition(), **perimeter.resource_condition()}
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": ALLOW_SID,
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": list(service.actions),
-            "Resource": "*",
-            "Condition": {"StringEquals": both},
-        }
-    ]
+    statements = [_statement(ALLOW_SID, "Allow", service.actions, both)]
     if service.resourceless_actions:
         statements.append(
-            {
-                "Sid": RESOURCELESS_SID,
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": list(service.resourceless_actions),
-                "Resource": "*",
-                "Condition": {"StringEquals": perimeter.principal_condition()},
-            }
+            _statement(
+                RESOURCELESS_SID,
+                "Allow",
+                service.resourceless_actions,
+                perimeter.principal_condition(),
+            )
         )
     if service.outward_actions:
-        statements.append(
-            {
-                "Sid": DENY_SID,
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": list(service.outward_actions),
-                "Resource": "*",
-            }
-        )
+        statements.append(_statement(DENY_SID, "Deny", service.outward_actions))
     return {"Version": "2012-10-17", "Statement": statements}

@@ -56,68 +56,45 @@ def probes(
         return f"arn:{partition}:sts::{account}:assumed-role/slackgate-probe-fn/probe"
 
     ours, theirs = perimeter.account, OUTSIDE_ACCOUNT
+
+    def probe(
+        name: str, action: str, by: str, on: str | None, allowed: bool, arn: str | None = None
+    ) -> Probe:
+        """`action` by account `by` on a resource of account `on` (None: no resource account)."""
+        context = _context(perimeter, principal_account=by, resource_account=on)
+        return Probe(name, action, arn or resource(on or ours), role(by), context, allowed)
+
+    action = service.probe_action
     table = [
-        Probe(
-            f"{service.probe_action} by our principal on our resource",
-            service.probe_action,
-            resource(ours),
-            role(ours),
-            _context(perimeter, principal_account=ours, resource_account=ours),
-            allowed=True,
+        probe(f"{action} by our principal on our resource", action, ours, ours, True),
+        probe(
+            f"{action} by our principal on another account's resource", action, ours, theirs, False
         ),
-        Probe(
-            f"{service.probe_action} by our principal on another account's resource",
-            service.probe_action,
-            resource(theirs),
-            role(ours),
-            _context(perimeter, principal_account=ours, resource_account=theirs),
-            allowed=False,
+        probe(
+            f"{action} by another account's principal on our resource", action, theirs, ours, False
         ),
-        Probe(
-            f"{service.probe_action} by another account's principal on our resource",
-            service.probe_action,
-            resource(ours),
-            role(theirs),
-            _context(perimeter, principal_account=theirs, resource_account=ours),
-            allowed=False,
-        ),
-        Probe(
-            f"{service.probe_action} with no resource account in the request",
-            service.probe_action,
-            resource(ours),
-            role(ours),
-            _context(perimeter, principal_account=ours, resource_account=None),
-            allowed=False,
-        ),
+        probe(f"{action} with no resource account in the request", action, ours, None, False),
     ]
     table += [
-        Probe(
-            f"{action} by our principal on our resource (carries data outward)",
-            action,
-            resource(ours),
-            role(ours),
-            _context(perimeter, principal_account=ours, resource_account=ours),
-            allowed=False,
+        probe(
+            f"{outward} by our principal on our resource (carries data outward)",
+            outward,
+            ours,
+            ours,
+            False,
         )
-        for action in service.outward_actions
+        for outward in service.outward_actions
     ]
-    for action in service.resourceless_actions:
+    for resourceless in service.resourceless_actions:
         table += [
-            Probe(
-                f"{action} by our principal",
-                action,
-                "*",
-                role(ours),
-                _context(perimeter, principal_account=ours, resource_account=None),
-                allowed=True,
-            ),
-            Probe(
-                f"{action} by another account's principal",
-                action,
-                "*",
-                role(theirs),
-                _context(perimeter, principal_account=theirs, resource_account=None),
-                allowed=False,
+            probe(f"{resourceless} by our principal", resourceless, ours, None, True, arn="*"),
+            probe(
+                f"{resourceless} by another account's principal",
+                resourceless,
+                theirs,
+                None,
+                False,
+                arn="*",
             ),
         ]
     return table
