@@ -3,15 +3,23 @@
 All problems are reported at once, each with how to fix it, and the hook exits 1 so that
 cookiecutter stops and removes the half-made directory. The answers are rendered below as
 JSON text (`| tojson`) and parsed as data: nothing typed at a prompt becomes code here.
+
+`reads` and `writes` are checked by the generated repository's own parser,
+infra/resources.py, loaded from the template directory: one parser for this hook, the
+repository's settings and the role's permissions.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import keyword
+import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ANSWERS_JSON = r"""
@@ -27,9 +35,23 @@ ANSWERS_JSON = r"""
   "schedule_expression": {{ cookiecutter.schedule_expression | tojson }},
   "python_version": {{ cookiecutter.python_version | tojson }},
   "ssm_prefix": {{ cookiecutter.ssm_prefix | tojson }},
+  "reads": {{ cookiecutter.reads | tojson }},
+  "writes": {{ cookiecutter.writes | tojson }},
   "deploy": {{ cookiecutter.deploy | tojson }}
 }
 """
+
+# Where the template may be: cookiecutter's repo_dir (cookiecutter 2.2+), else the template
+# as given (cruft passes a path or URL there). Either may be relative to where it was run.
+TEMPLATE_LOCATIONS_JSON = r"""
+[
+  {{ cookiecutter._repo_dir | default("") | tojson }},
+  {{ cookiecutter._template | default("") | tojson }}
+]
+"""
+# The project directory inside the template, spelled so that rendering this hook keeps it.
+PROJECT_TEMPLATE = "{" * 2 + "cookiecutter.project_slug" + "}" * 2
+RESOURCES_MODULE = ("infra", "resources.py")
 
 ANSWER_KEYS = (
     "project_name",
@@ -43,6 +65,8 @@ ANSWER_KEYS = (
     "schedule_expression",
     "python_version",
     "ssm_prefix",
+    "reads",
+    "writes",
     "deploy",
 )
 TRIGGERS = ("schedule", "sqs", "none")
@@ -73,6 +97,48 @@ RESERVED_PACKAGES = frozenset(
 
 def load_answers(text: str = ANSWERS_JSON) -> dict[str, Any]:
     return json.loads(text)
+
+
+# --- the reads/writes parser, shared with the generated repository ---------------------------
+
+
+def find_resources_module(locations: Iterable[str], working_dir: str | None) -> Path | None:
+    """infra/resources.py in the first of `locations` that is this template, or None."""
+    for location in filter(None, locations):
+        # A relative location is relative to where cookiecutter was run, not to this hook's
+        # working directory (the new project's).
+        candidate = Path(working_dir or ".") / Path(location).expanduser()
+        module = candidate.joinpath(PROJECT_TEMPLATE, *RESOURCES_MODULE)
+        if (candidate / "cookiecutter.json").is_file() and module.is_file():
+            return module.resolve()
+    return None
+
+
+def load_resources(path: Path) -> ModuleType:
+    """Imports the parser from its file (it is standard library only, with no template tags)."""
+    name = "slackgate_template_resources"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is made
+    # No __pycache__ in the template: every later generation would copy it into the project.
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
+    return module
+
+
+def resource_problems(answers: Mapping[str, str], resources: ModuleType) -> list[str]:
+    """The problems of `reads` and `writes`, in the hook's words."""
+    found = resources.problems(
+        resources.split_answer(answers["reads"]), resources.split_answer(answers["writes"])
+    )
+    return [
+        _bad(setting, problem.declared, problem.what, problem.fix) for setting, problem in found
+    ]
 
 
 # --- EventBridge schedule expressions -------------------------------------------------------
@@ -157,8 +223,12 @@ def _bad(name: str, value: Any, what: str, fix: str) -> str:
     return f"{name} = {value!r}: {what}\n      fix: {fix}"
 
 
-def validate(answers: Mapping[str, Any]) -> list[str]:
-    """Every problem with the answers, each saying what is wrong and how to fix it."""
+def validate(answers: Mapping[str, Any], resources: ModuleType | None) -> list[str]:
+    """Every problem with the answers, each saying what is wrong and how to fix it.
+
+    `resources` is the template's infra/resources.py; without it (the template could not be
+    found) `reads` and `writes` are left to the repository, which checks them on import.
+    """
     problems: list[str] = []
     values = {key: answers.get(key) for key in ANSWER_KEYS}
     for key, value in values.items():
@@ -263,6 +333,7 @@ def validate(answers: Mapping[str, Any]) -> list[str]:
             )
         )
 
+
     region = values["aws_region"]
     if not REGION.fullmatch(region):
         problems.append(
@@ -326,6 +397,9 @@ def validate(answers: Mapping[str, Any]) -> list[str]:
             )
         )
 
+    if resources is not None:
+        problems += resource_problems(values, resources)
+
     if values["deploy"] not in DEPLOY_CHOICES:
         problems.append(_bad("deploy", values["deploy"], "must be 'no' or 'yes'", "e.g. deploy=no"))
     return problems
@@ -346,7 +420,17 @@ def report(problems: list[str]) -> str:
 
 
 def main() -> int:
-    problems = validate(load_answers())
+    answers = load_answers()
+    module = find_resources_module(json.loads(TEMPLATE_LOCATIONS_JSON), os.environ.get("PWD"))
+    resources = load_resources(module) if module else None
+    if resources is None and (answers.get("reads") or answers.get("writes")):
+        print(
+            "slackgate: the template's infra/resources.py was not found, so reads and writes "
+            "are checked later, when the repository's infra/settings.py is first imported "
+            "(make test)",
+            file=sys.stderr,
+        )
+    problems = validate(answers, resources)
     if problems:
         print(report(problems), file=sys.stderr)
         return 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import stat
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -46,6 +48,35 @@ def pre_gen() -> ModuleType:
 @pytest.fixture(scope="session")
 def post_gen() -> ModuleType:
     return load_hook("post_gen_project")
+
+
+TEMPLATE_INFRA = ROOT / "{{cookiecutter.project_slug}}" / "infra"
+
+
+@pytest.fixture(scope="session")
+def template_infra() -> ModuleType:
+    """The template's pure infra modules (resources, grants) as a package, without running
+    infra/__init__.py (which needs the rendered settings)."""
+    name = "slackgate_template_infra"
+    package = ModuleType(name)
+    package.__path__ = [str(TEMPLATE_INFRA)]
+    sys.modules[name] = package
+    # No __pycache__ in the template: bakes would copy it into every project.
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        for module in ("resources", "grants"):
+            importlib.import_module(f"{name}.{module}")
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
+    return package
+
+
+@pytest.fixture(scope="session")
+def resources(pre_gen) -> ModuleType:
+    """infra/resources.py, found and loaded the way the pre-generation hook does it."""
+    path = pre_gen.find_resources_module([str(ROOT)], None)
+    assert path == TEMPLATE_INFRA / "resources.py"
+    return pre_gen.load_resources(path)
 
 
 def write_tool(directory: Path, name: str, exit_code: int = 0) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import py_compile
 import re
@@ -16,6 +17,12 @@ from .conftest import ROOT
 
 RUFF = Path(sys.executable).parent / "ruff"
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.")
+
+EVERY_KIND_OF_READ = (
+    "s3://payments-reports/daily/, s3://payments-archive, dynamodb:settlements, "
+    "ssm:/payments/threshold, ssm:/payments/config/, secretsmanager:payments/reporting-db"
+)
+EVERY_KIND_OF_WRITE = "s3://payments-reports/summaries/, dynamodb:payments-audit, sqs:payments-out"
 
 # Every choice value appears at least once; the ids say what each combination is.
 SUPPORTED_COMBINATIONS = {
@@ -33,6 +40,13 @@ SUPPORTED_COMBINATIONS = {
         "schedule_expression": "cron(30 7 ? * MON-FRI *)",
     },
     "deploy-yes-sqs": {"deploy": "yes", "trigger": "sqs", "python_version": "3.13"},
+    "reads-every-kind": {"reads": EVERY_KIND_OF_READ},
+    "reads-and-writes-sqs": {
+        "trigger": "sqs",
+        "reads": "s3://payments-reports/daily/",
+        "writes": EVERY_KIND_OF_WRITE,
+    },
+    "writes-only-none": {"trigger": "none", "writes": "dynamodb:payments-audit"},
 }
 
 # (answers, text the hook must print)
@@ -56,6 +70,14 @@ INVALID_ANSWERS = {
     "ssm-reserved": ({"ssm_prefix": "/aws/slackgate"}, "AWS reserves"),
     "name-newline": ({"project_name": "Two\nlines"}, "printable characters"),
     "code-in-answer": ({"team": 'x"; import os; os.system("id") #'}, "team = "),
+    "reads-bucket-uppercase": ({"reads": "s3://Payments"}, "write s3://payments"),
+    "reads-prefix-without-slash": ({"reads": "s3://payments/daily"}, "s3://payments/daily/"),
+    "reads-wildcard": ({"reads": "s3://payments/*/"}, "no wildcards"),
+    "reads-arn": ({"reads": "arn:aws:s3:::payments"}, "not an ARN"),
+    "reads-unknown": ({"reads": "gs://payments"}, "not a resource slackgate knows"),
+    "reads-relay-secret": ({"reads": "secretsmanager:slackgate/x"}, "the relay alone"),
+    "writes-secret": ({"writes": "secretsmanager:payments/db"}, "read-only"),
+    "code-in-reads": ({"reads": 'x"""; import os #'}, 'reads = \'x"""; import os #\''),
 }
 
 
@@ -153,7 +175,7 @@ def test_valid_schedules_pass(pre_gen) -> None:
         assert pre_gen.schedule_problem(expression) is None, expression
 
 
-def test_the_default_answers_are_valid(pre_gen) -> None:
+def test_the_default_answers_are_valid(pre_gen, resources) -> None:
     defaults = json.loads((ROOT / "cookiecutter.json").read_text())
     answers = {
         key: value[0] if isinstance(value, list) else value
@@ -161,7 +183,40 @@ def test_the_default_answers_are_valid(pre_gen) -> None:
         if not key.startswith("_")
     }
     answers |= {"project_slug": "payments-nightly-report", "package_name": "payments_nightly"}
-    assert pre_gen.validate(answers) == []
+    assert answers["reads"] == answers["writes"] == ""  # nothing declared by default
+    assert pre_gen.validate(answers, resources) == []
+
+
+def settings_arguments(project: Path) -> dict[str, object]:
+    """The literal arguments of `SETTINGS = Settings(...)` in the baked infra/settings.py."""
+    tree = ast.parse((project / "infra" / "settings.py").read_text())
+    [call] = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SETTINGS"
+    ]
+    assert isinstance(call, ast.Call)
+    return {keyword.arg or "": ast.literal_eval(keyword.value) for keyword in call.keywords}
+
+
+def test_declarations_reach_the_settings_and_the_readme(bake, resources) -> None:
+    reads = " s3://payments-reports/daily/ ,dynamodb:settlements,, ssm:/payments/config/"
+    result = bake(reads=reads, writes="sqs:payments-out")
+    assert result.exit_code == 0, result.exception
+    arguments = settings_arguments(result.project_path)
+    # The same split as the hook's: what was checked is what is granted.
+    assert arguments["reads"] == resources.split_answer(reads)
+    assert arguments["writes"] == ("sqs:payments-out",)
+    readme = (result.project_path / "README.md").read_text()
+    assert "| reads | `s3://payments-reports/daily/`, `dynamodb:settlements`, " in readme
+    assert "| writes | `sqs:payments-out` |" in readme
+
+
+def test_nothing_is_declared_by_default(bake) -> None:
+    result = bake()
+    arguments = settings_arguments(result.project_path)
+    assert arguments["reads"] == () and arguments["writes"] == ()
+    assert "| reads | nothing |" in (result.project_path / "README.md").read_text()
 
 
 def test_no_question_asks_for_network_ids() -> None:
@@ -171,16 +226,26 @@ def test_no_question_asks_for_network_ids() -> None:
 
 def test_baked_pins_equal_the_root_pins(bake) -> None:
     def pins(pyproject: Path) -> dict[str, str]:
+        """{name: version}, extras aside: moto[dynamodb,s3,ssm] here, moto[server] there."""
         data = tomllib.loads(pyproject.read_text())
-        return dict(
-            requirement.split("==", 1)
-            for requirement in data["project"]["optional-dependencies"]["dev"]
-        )
+        requirements = data["project"]["optional-dependencies"]["dev"]
+        return {
+            name.split("[")[0]: version
+            for name, version in (requirement.split("==", 1) for requirement in requirements)
+        }
 
     result = bake()
     baked = pins(result.project_path / "pyproject.toml")
     root = pins(ROOT / "pyproject.toml")
-    assert set(baked) >= {"aws-cdk-lib", "constructs", "cdk-nag", "boto3", "botocore", "pytest"}
+    assert set(baked) >= {
+        "aws-cdk-lib",
+        "constructs",
+        "cdk-nag",
+        "boto3",
+        "botocore",
+        "moto",
+        "pytest",
+    }
     assert {name: root.get(name) for name in baked} == baked
     package = json.loads((result.project_path / "package.json").read_text())
     assert package["devDependencies"] == {"aws-cdk": "2.1148.1"}
@@ -196,8 +261,16 @@ def test_github_expressions_survive_rendering(bake) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "answers",
-    [{}, {"trigger": "sqs", "python_version": "3.12"}],
-    ids=["defaults", "sqs-py3.12"],
+    [
+        {},
+        {
+            "trigger": "sqs",
+            "python_version": "3.12",
+            "reads": EVERY_KIND_OF_READ,
+            "writes": EVERY_KIND_OF_WRITE,
+        },
+    ],
+    ids=["defaults", "sqs-py3.12-reads-writes"],
 )
 def test_the_baked_project_passes_its_own_tests(bake, answers) -> None:
     result = bake(**answers)

@@ -3,12 +3,19 @@
 The role and function are named ``slackgate-<team>-<function>``: the relay recognises the
 team from that role name, so ``team`` must be the slug in the relay's registry and
 ``default_channel`` one of that team's channel aliases there.
+
+``reads`` and ``writes`` are the AWS resources of this account the function may use (see
+infra/resources.py for the forms). The role grants exactly those, nothing else. To add a
+resource later: add it here and run ``make deploy``; the deploy checks first that the
+gateway offers the service it needs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from .resources import DataAccess, parse_declarations
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR = REPO_ROOT / "src"
@@ -25,6 +32,19 @@ class Settings:
     trigger: str
     schedule_expression: str
     package_name: str
+    # What the function reads, e.g. ("s3://payments-reports/daily/", "dynamodb:settlements",
+    # "ssm:/payments/threshold", "ssm:/payments/config/", "secretsmanager:payments/db").
+    reads: tuple[str, ...] = ()
+    # What it writes (S3, DynamoDB and SQS only), e.g. ("s3://payments-reports/summaries/",).
+    writes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # A wrong declaration stops everything here (synth, tests, deploy), with every problem.
+        parse_declarations(self.reads, self.writes)
+
+    @property
+    def data_access(self) -> DataAccess:
+        return parse_declarations(self.reads, self.writes)
 
     @property
     def role_name(self) -> str:
@@ -49,4 +69,15 @@ SETTINGS = Settings(
     trigger={{ cookiecutter.trigger | tojson }},
     schedule_expression={{ cookiecutter.schedule_expression | tojson }},
     package_name={{ cookiecutter.package_name | tojson }},
+{#- The tuples as ruff formats them: one short item on one line, more items one a line. #}
+{%- for setting in ("reads", "writes") %}
+{%- set declared = cookiecutter[setting].split(",") | map("trim") | select | list %}
+{%- if declared | length == 1 and (declared[0] | tojson | length) + (setting | length) <= 91 %}
+    {{ setting }}=({{ declared[0] | tojson }},),
+{%- else %}
+    {{ setting }}=({% for item in declared %}
+        {{ item | tojson }},{% endfor %}{% if declared %}
+    {% endif %}),
+{%- endif %}
+{%- endfor %}
 )

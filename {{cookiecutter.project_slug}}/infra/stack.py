@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .compliance import ALARM_ACTION_REASON, AWS_SOLUTIONS, NIST, acknowledge
+from .data_policy import add_data_policies
 from .packaging import function_code
 {%- if cookiecutter.trigger == "schedule" %}
 from .schedule_trigger import add_schedule_trigger
@@ -148,7 +149,11 @@ class FunctionStack(Stack):
             role_name=settings.role_name,
             description="slackgate function role; the relay knows the team from this name",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            managed_policies=[self.policy],
+            # Reads and writes of exactly the resources declared in infra/settings.py.
+            managed_policies=[
+                self.policy,
+                *add_data_policies(self, settings.data_access, settings.role_name),
+            ],
         )
 
         self.function = lambda_.Function(
@@ -169,6 +174,8 @@ class FunctionStack(Stack):
                 "SLACKGATE_URL": gateway.relay_url.value_as_string,
                 "SLACKGATE_CHANNEL": settings.default_channel,
                 "LOG_LEVEL": "INFO",
+                # The declared resources, so that the code names none of them itself.
+                **settings.data_access.environment(),
             },
         )
         function_findings = {

@@ -128,10 +128,13 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET_KEY)
     monkeypatch.setenv("AWS_REGION", TEST_REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", TEST_REGION)  # boto3's; Lambda sets both
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("SLACKGATE_CHANNEL", DEFAULT_CHANNEL)
+    for name in ("SLACKGATE_READS", "SLACKGATE_WRITES"):  # the tests declare their own
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(slack, "_session", None)
 
 
@@ -147,6 +150,78 @@ def relay(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelayStand
     yield stand_in
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def aws(aws_env: None) -> Iterator[None]:
+    """moto in place of AWS, with the test credentials (which the relay stand-in checks)."""
+    from moto import mock_aws  # imported here: only the tests that use AWS pay for it
+
+    from {{ cookiecutter.package_name }} import data
+
+    data.client.cache_clear()
+    with mock_aws(config={"core": {"mock_credentials": False}}):
+        yield
+    data.client.cache_clear()
+
+
+@dataclass(frozen=True)
+class ExampleStores:
+    """What the `stores` fixture created and declared."""
+
+    bucket: str
+    reads: list[dict[str, str]]
+    writes: list[dict[str, str]]
+
+
+EXAMPLE_BUCKET = "example-reports"
+EXAMPLE_READS = [
+    {"kind": "s3", "bucket": EXAMPLE_BUCKET, "prefix": "daily/"},
+    {"kind": "dynamodb", "table": "example-settlements"},
+    {"kind": "ssm", "name": "/example/threshold"},
+    {"kind": "ssm", "path": "/example/config/"},
+    {"kind": "secretsmanager", "secret": "example/reporting-db"},
+]
+EXAMPLE_WRITES = [
+    {"kind": "s3", "bucket": EXAMPLE_BUCKET, "prefix": "summaries/"},
+    {"kind": "sqs", "queue": "example-summaries"},
+]
+
+
+@pytest.fixture
+def stores(aws: None, monkeypatch: pytest.MonkeyPatch) -> ExampleStores:
+    """Example resources in moto, declared to the function the way the stack declares them."""
+    import boto3
+
+    s3 = boto3.client("s3")
+    location = {} if TEST_REGION == "us-east-1" else {"LocationConstraint": TEST_REGION}
+    s3.create_bucket(Bucket=EXAMPLE_BUCKET, CreateBucketConfiguration=location)
+    for key, body in (
+        ("daily/2026-01-30.csv", "day,settled\n2026-01-30,1200\n"),
+        ("daily/2026-01-31.csv", "day,settled\n2026-01-31,1234\n2026-01-31,5\n"),
+        ("private/salaries.csv", "not declared, never read\n"),
+    ):
+        s3.put_object(Bucket=EXAMPLE_BUCKET, Key=key, Body=body.encode())
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="example-settlements",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for number in range(3):
+        dynamodb.put_item(TableName="example-settlements", Item={"id": {"S": f"s-{number}"}})
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/example/threshold", Value="1000", Type="String")
+    for name in ("/example/config/a", "/example/config/b", "/example/config/nested/c"):
+        ssm.put_parameter(Name=name, Value="x", Type="String")
+    boto3.client("secretsmanager").create_secret(
+        Name="example/reporting-db", SecretString="not for Slack"
+    )
+    boto3.client("sqs").create_queue(QueueName="example-summaries")
+    monkeypatch.setenv("SLACKGATE_READS", json.dumps(EXAMPLE_READS))
+    monkeypatch.setenv("SLACKGATE_WRITES", json.dumps(EXAMPLE_WRITES))
+    return ExampleStores(EXAMPLE_BUCKET, EXAMPLE_READS, EXAMPLE_WRITES)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The gateway's network (isolated subnets, a security group that only reaches the relay's
 endpoint) does the confining; these tests make sure this stack puts the function in it,
-adds no way around it, and gives the role nothing beyond logs and VPC access.
+adds no way around it, and gives the role nothing beyond logs, VPC access and the resources
+declared in infra/settings.py (those grants are checked in test_data_access.py).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def test_only_the_trigger_may_invoke_the_function(synthesis) -> None:
         assert "FunctionUrlAuthType" not in properties
 
 
-def test_the_role_grants_nothing_beyond_logs_and_vpc_access(synthesis) -> None:
+def test_the_role_grants_nothing_beyond_logs_vpc_access_and_declared_data(synthesis) -> None:
     role = synthesis.only("AWS::IAM::Role")["Properties"]
     assert role["RoleName"] == SETTINGS.role_name
     assert "Policies" not in role  # no inline policies
@@ -112,7 +113,10 @@ def test_the_role_grants_nothing_beyond_logs_and_vpc_access(synthesis) -> None:
         for logical_id, queue in synthesis.resources("AWS::SQS::Queue").items()
         if "RedrivePolicy" in queue["Properties"]
     ]
-    for policy in policies.values():
+    for logical_id, policy in policies.items():
+        if logical_id.startswith("DataAccessPolicy"):
+            assert SETTINGS.data_access, "a data policy without declared resources"
+            continue  # exactly the declared resources: test_data_access.py
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             assert statement["Effect"] == "Allow"
             assert "NotAction" not in statement and "NotResource" not in statement

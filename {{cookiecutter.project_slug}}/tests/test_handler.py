@@ -10,6 +10,8 @@ from {{ cookiecutter.package_name }} import handler
 
 CHANNEL = "{{ cookiecutter.default_channel }}"
 {%- else -%}
+import json
+
 import pytest
 
 from {{ cookiecutter.package_name }} import handler, slack
@@ -50,6 +52,15 @@ def test_reports_failed_records_so_they_are_retried(relay) -> None:
     assert len(relay.requests) == 1
 
 
+def test_with_declared_reads_each_record_gets_a_summary(relay, stores) -> None:
+    assert handler.handler(sqs_event(json.dumps({"day": "2026-01-31"})), None) == {
+        "batchItemFailures": []
+    }
+    [request] = relay.requests
+    summary = request.json["blocks"][1]["text"]["text"]
+    assert "newest `daily/2026-01-31.csv`" in summary and "3 items" in summary
+
+
 def test_a_blocked_message_is_a_failed_record_and_logged(relay, caplog) -> None:
     reasons = [{"rule": "link_domain", "path": "blocks[1].text.text", "message": "evil.example"}]
     relay.reply(422, {"ok": False, "error": "content_blocked", "reasons": reasons})
@@ -88,6 +99,22 @@ def test_posts_a_block_kit_report(relay) -> None:
         "*Status*",
     ]
     assert footer["type"] == "context"
+
+
+def test_with_declared_reads_the_report_summarises_them(relay, stores) -> None:
+    assert handler.handler(SCHEDULED_EVENT, None) == {"message_id": "msg-0001"}
+
+    [request] = relay.requests
+    message = request.json
+    assert message["text"].endswith("5 resources read, 0 failed")
+    header, section, footer = message["blocks"]
+    assert header["text"]["text"] == f"{handler.REPORT_TITLE} — 2026-01-31"
+    summary = section["text"]["text"]
+    assert "newest `daily/2026-01-31.csv`" in summary
+    assert "*Table `example-settlements`*: 3 items" in summary
+    assert "`1000`" in summary and "3 parameters" in summary
+    assert "not for Slack" not in json.dumps(message)  # the secret's value is never posted
+    assert "saved as `summaries/2026-01-31.json`" in footer["elements"][0]["text"]
 
 
 def test_runs_without_a_schedule_time(relay) -> None:

@@ -1,9 +1,11 @@
 """The function's code.
 
 This is an example to replace: it builds a small report and posts it as a Block Kit
-message. Keep `handler` (the Lambda entry point) and the `slack.post` call; replace
-`collect_figures` and `build_message` with your own. The function can reach nothing but
-the slackgate relay, so everything it needs must come in with its event or be computed.
+message. Keep `handler` (the Lambda entry point) and the `slack.post` call; replace the
+rest with your own. With resources declared in infra/settings.py (`reads`), the report
+summarises them (objects under an S3 prefix, a table's items, a parameter) and, with
+`writes`, keeps the summary there too; with none, it shows made-up figures. Nothing but
+the relay and the declared resources can be reached.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import slack
+from . import data, slack
 
 logger = logging.getLogger(__name__)
 logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
@@ -36,6 +38,40 @@ def collect_figures(day: datetime) -> Figures:
     """Replace with your own numbers. (Deterministic so the example is easy to test.)"""
     seed = day.toordinal()
     return Figures(settled=1200 + seed % 97, failed=seed % 7, volume_eur=48_250.5 + seed % 1000)
+
+
+def report(day: datetime) -> dict[str, Any]:
+    """The day's message: a summary of the declared resources, or the example figures."""
+    reads = data.declared_reads()
+    if not reads:
+        return build_message(collect_figures(day), day)
+    lines = [data.summarise(resource) for resource in reads]
+    summary = {"day": f"{day:%Y-%m-%d}", "resources": [line._asdict() for line in lines]}
+    saved = data.save(summary, day, data.declared_writes())
+    return build_summary_message(lines, saved, day)
+
+
+def build_summary_message(
+    lines: list[data.Line], saved: list[data.Line], day: datetime
+) -> dict[str, Any]:
+    title = f"{REPORT_TITLE} — {day:%Y-%m-%d}"
+    failed = sum(not line.ok for line in (*lines, *saved))
+    text = "\n".join(
+        f"{'•' if line.ok else ':warning:'} *{line.label}*: {line.detail}" for line in lines
+    )
+    footer = [f"Generated {day:%H:%M} UTC"] + [f"{line.label} {line.detail}" for line in saved]
+    return {
+        "text": f"{title}: {len(lines)} resources read, {failed} failed",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": title}},
+            # A section holds at most 3,000 characters.
+            {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}},
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": " · ".join(footer)[:2900]}],
+            },
+        ],
+    }
 
 
 def build_message(figures: Figures, day: datetime) -> dict[str, Any]:
@@ -70,7 +106,7 @@ def report_for(record: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("day"), str):
         raise ValueError('the record body must be a JSON object like {"day": "2026-01-31"}')
     day = datetime.fromisoformat(body["day"]).replace(tzinfo=UTC)
-    return build_message(collect_figures(day), day)
+    return report(day)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -94,7 +130,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Posts today's report. A refused message raises, so the error alarm goes off."""
     day = _event_time(event)
-    message = build_message(collect_figures(day), day)
+    message = report(day)
     try:
         message_id = slack.post(**message)
     except slack.MessageBlocked as blocked:
