@@ -83,6 +83,10 @@ def label(resource: Resource) -> str:
 # --- reads: one summary per resource -------------------------------------------------------
 
 
+def _counted(number: int, noun: str, *, more: bool = False) -> str:
+    return f"{number:,}{'+' if more else ''} {noun}{'' if number == 1 else 's'}"
+
+
 def _s3(resource: Resource) -> str:
     bucket, prefix, s3 = resource["bucket"], resource.get("prefix", ""), client("s3")
     listing = s3.get_paginator("list_objects_v2")
@@ -96,12 +100,12 @@ def _s3(resource: Resource) -> str:
     newest = max(objects, key=lambda item: (item["LastModified"], item["Key"]))
     read = f"bytes=0-{MAX_OBJECT_BYTES - 1}"
     body = s3.get_object(Bucket=bucket, Key=newest["Key"], Range=read)["Body"].read()
-    count = f"{len(objects):,}{'+' if len(objects) >= MAX_OBJECTS else ''}"
-    size = sum(item["Size"] for item in objects)
-    lines = len(body.splitlines())
+    objects_found = _counted(len(objects), "object", more=len(objects) >= MAX_OBJECTS)
+    size = _counted(sum(item["Size"] for item in objects), "byte")
+    lines = _counted(len(body.splitlines()), "line")
     return (
-        f"{count} objects, {size:,} bytes; newest `{newest['Key']}` "
-        f"({lines:,} lines, {newest['LastModified']:%Y-%m-%d %H:%M} UTC)"
+        f"{objects_found}, {size}; newest `{newest['Key']}` "
+        f"({lines}, {newest['LastModified']:%Y-%m-%d %H:%M} UTC)"
     )
 
 
@@ -112,8 +116,8 @@ def _dynamodb(resource: Resource) -> str:
         page = client("dynamodb").scan(TableName=resource["table"], Select="COUNT", **extra)
         count, start, pages = count + page["Count"], page.get("LastEvaluatedKey"), pages + 1
         if not start:
-            return f"{count:,} items"
-    return f"more than {count:,} items"
+            return _counted(count, "item")
+    return f"more than {_counted(count, 'item')}"
 
 
 def _ssm(resource: Resource) -> str:
@@ -122,7 +126,7 @@ def _ssm(resource: Resource) -> str:
         listing = ssm.get_paginator("get_parameters_by_path")
         # The policy grants the path as written, without its trailing "/".
         pages = listing.paginate(Path=resource["path"].rstrip("/"), Recursive=True)
-        return f"{sum(len(page['Parameters']) for page in pages):,} parameters"
+        return _counted(sum(len(page["Parameters"]) for page in pages), "parameter")
     parameter = ssm.get_parameter(Name=resource["name"], WithDecryption=True)["Parameter"]
     if parameter["Type"] == "SecureString":
         # Never post a secret: the relay would refuse it anyway.
