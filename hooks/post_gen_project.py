@@ -1,6 +1,7 @@
 """Finishes a freshly generated team repository.
 
 1. Removes the files of options that were not chosen (the other triggers' code and tests).
+   Checks the copy of the relay in slackgate_local/ and records its files' hashes.
 2. Makes the first git commit, when git is available and this is a new repository.
 3. Deploys (`make deploy`) when asked to. A failed deploy prints what to do next and the
    hook still succeeds, so cookiecutter keeps the repository.
@@ -9,6 +10,11 @@ cruft re-runs this hook on every `cruft update`, in a scratch directory, to comp
 update; so is a re-generation over an existing repository. In both cases only step 1 runs:
 it is deterministic, and steps 2 and 3 have effects outside the files. Nothing here reads
 from a terminal. The answers are rendered below as JSON text and parsed as data.
+
+The relay's code reaches slackgate_local/ through symbolic links in the template
+(slackgate_local/relay -> ../../shared_gateway/relay, copied without rendering): cookiecutter
+copies what they point to, and under cruft that is the template at the very commit being
+generated, which a hook could not find by itself (cruft gives it no template directory).
 """
 
 from __future__ import annotations
@@ -53,6 +59,11 @@ FIRST_COMMIT_MESSAGE = "Generate from the slackgate template"
 # Used only when git has no identity configured at all, and only in this repository.
 FALLBACK_GIT_USER = ("slackgate template", "slackgate-template@localhost")
 DEPLOY_TIMEOUT_SECONDS = 3600
+RELAY_COPY = "slackgate_local"
+
+
+class GenerationError(Exception):
+    """The repository cannot be finished; the message says why and what to do."""
 
 
 def load_answers(text: str = ANSWERS_JSON) -> dict[str, Any]:
@@ -78,6 +89,36 @@ def remove_unused_files(project_dir: Path, trigger: str) -> list[Path]:
         if directory.is_dir() and not any(directory.iterdir()):
             directory.rmdir()
     return removed
+
+
+def finish_relay_copy(project_dir: Path) -> int:
+    """Checks that the relay arrived as code, drops Python's caches from it, and writes its
+    manifest; returns how many files it holds. Safe to run again."""
+    copy = project_dir / RELAY_COPY
+    if not copy.is_dir():
+        return 0  # not part of this template version
+    for name in ("relay", "local"):
+        if not (copy / name).is_dir():
+            raise GenerationError(
+                f"{RELAY_COPY}/{name} arrived as a file, not as the relay's code: the "
+                "template's symbolic links were not kept (a zip download, or git with "
+                "core.symlinks=false on Windows). Generate from a git URL or clone: "
+                "cookiecutter gh:<org>/slackgate (on Windows: git config --global "
+                "core.symlinks true, then clone again)"
+            )
+        for cache in sorted((copy / name).rglob("__pycache__"), reverse=True):
+            shutil.rmtree(cache)
+    # The repository's own module writes the manifest, so that writing and checking it
+    # (tests/test_slackgate_local.py) can never disagree.
+    sys.path.insert(0, str(project_dir))
+    try:
+        import slackgate_local
+
+        slackgate_local.write_manifest(copy)
+        return len(slackgate_local.file_hashes(copy))
+    finally:
+        sys.path.remove(str(project_dir))
+        sys.modules.pop("slackgate_local", None)
 
 
 def rerun_reason(project_dir: Path, answers: Mapping[str, Any]) -> str | None:
@@ -217,6 +258,13 @@ def main(answers: Mapping[str, Any], project_dir: Path) -> int:
     removed = remove_unused_files(project_dir, answers["trigger"])
     if removed:
         say(f"removed {len(removed)} file(s) of the triggers not chosen")
+    try:
+        copied = finish_relay_copy(project_dir)
+    except GenerationError as error:
+        print(f"slackgate: {error}", file=sys.stderr, flush=True)
+        return 1
+    if copied:
+        say(f"{RELAY_COPY}/: the relay's code for local runs and tests ({copied} files)")
     reason = rerun_reason(project_dir, answers)
     if reason:
         say(f"{reason}: skipping git initialisation and deploy")

@@ -30,6 +30,7 @@ ANSWERS_JSON = r"""
   "team": {{ cookiecutter.team | tojson }},
   "function_name": {{ cookiecutter.function_name | tojson }},
   "default_channel": {{ cookiecutter.default_channel | tojson }},
+  "link_domains": {{ cookiecutter.link_domains | tojson }},
   "aws_region": {{ cookiecutter.aws_region | tojson }},
   "trigger": {{ cookiecutter.trigger | tojson }},
   "schedule_expression": {{ cookiecutter.schedule_expression | tojson }},
@@ -60,6 +61,7 @@ ANSWER_KEYS = (
     "team",
     "function_name",
     "default_channel",
+    "link_domains",
     "aws_region",
     "trigger",
     "schedule_expression",
@@ -76,6 +78,8 @@ DEPLOY_CHOICES = ("no", "yes")
 
 TEAM = re.compile(r"[a-z][a-z0-9]{1,20}")
 CHANNEL = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+# A bare DNS name, as the relay's registry requires for link_domains (its DOMAIN_NAME).
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
 FUNCTION_NAME = re.compile(r"[a-z](?:[a-z0-9-]*[a-z0-9])?")
 SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
@@ -223,6 +227,27 @@ def _bad(name: str, value: Any, what: str, fix: str) -> str:
     return f"{name} = {value!r}: {what}\n      fix: {fix}"
 
 
+def link_domain_problems(answer: str) -> list[str]:
+    """Each entry of the comma-separated answer must be a bare domain name (IDNA allowed)."""
+    problems = []
+    for entry in filter(None, (part.strip() for part in answer.split(","))):
+        try:
+            name = entry.lower().rstrip(".").encode("idna").decode("ascii")
+        except UnicodeError:
+            name = ""
+        if not DOMAIN.fullmatch(name):
+            problems.append(
+                _bad(
+                    "link_domains",
+                    entry,
+                    "is not a domain name (links are allowed to a domain and its subdomains)",
+                    "write bare hosts separated by commas, without scheme, port, path or "
+                    "wildcard, e.g. link_domains=example.com,status.example.org (empty: no links)",
+                )
+            )
+    return problems
+
+
 def validate(answers: Mapping[str, Any], resources: ModuleType | None) -> list[str]:
     """Every problem with the answers, each saying what is wrong and how to fix it.
 
@@ -333,6 +358,7 @@ def validate(answers: Mapping[str, Any], resources: ModuleType | None) -> list[s
             )
         )
 
+    problems += link_domain_problems(values["link_domains"])
 
     region = values["aws_region"]
     if not REGION.fullmatch(region):

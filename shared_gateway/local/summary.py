@@ -63,6 +63,9 @@ class Exchange(NamedTuple):
     def delivered(self) -> bool:
         return self.decision == "delivered"
 
+    def describe(self) -> str:
+        return describe_exchange(self)
+
 
 def describe_exchange(exchange: Exchange) -> str:
     """The report of one message: a headline, the reasons, and what reached Slack."""

@@ -38,6 +38,8 @@ OK, FAILED, CANNOT_RUN = 0, 1, 2
 DEFAULT_PORT = 8787
 DEFAULT_MAX_SECONDS = 3600.0
 START_RELAY = "make local-relay"
+# Where `serve` says which URL and keys it has, under the repository (gitignored).
+STATE_FILE = Path(".slackgate") / "local-relay.json"
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -73,6 +75,8 @@ def serve(
         return CANNOT_RUN
     with StopSignals() as stop, loop:
         key = loop.principal
+        if state_file is not None:  # before the ready line: whoever waits for it reads this
+            write_state(state_file, loop, time.time() + max_seconds)
         say(loop.describe())  # the first line carries the URL: scripts wait for it
         say(
             f"  sign as {spec.role_arn} with\n"
@@ -81,8 +85,6 @@ def serve(
             f"  from this repository: make local RELAY_URL={loop.url}  (uses these keys)\n"
             f"  stops by itself after {max_seconds:g} s, or on Ctrl-C"
         )
-        if state_file is not None:
-            write_state(state_file, loop, time.time() + max_seconds)
         try:
             reason = stop.wait(max_seconds, f"its lifetime limit of {max_seconds:g} s")
         finally:

@@ -1,5 +1,9 @@
 """Fixtures: a stand-in for the slackgate relay on 127.0.0.1, isolated AWS settings, and one
-synthesis of the stack (with the compliance checks) shared by the infrastructure tests."""
+synthesis of the stack (with the compliance checks) shared by the infrastructure tests.
+
+`relay` is a stand-in that accepts every message unless told otherwise (for the transport:
+signing, timeouts, refusals of any kind); `local_relay` is the relay's real policy with this
+team's registry (slackgate_local/), which refuses what the deployed relay would refuse."""
 
 from __future__ import annotations
 
@@ -145,11 +149,29 @@ def relay(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelayStand
     host, port = server.server_address[:2]
     stand_in.url = f"http://{host}:{port}"
     monkeypatch.setenv("SLACKGATE_URL", stand_in.url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for it at the end of every test.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield stand_in
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def local_relay(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The relay's real policy on 127.0.0.1 for this function, as `make local` runs it: keys
+    made for slackgate-<team>-<function> are in the environment; `.exchanges` says what it
+    decided about each message, and `.slack.payloads` what Slack received."""
+    from infra.settings import SETTINGS
+    from slackgate_local.local.team_loop import LocalLoop, TeamSpec
+
+    # The report of each message goes to stdout, which pytest shows when a test fails.
+    with LocalLoop(TeamSpec.from_settings(SETTINGS), report=print) as loop:
+        for name, value in loop.signing_variables().items():
+            monkeypatch.setenv(name, value)
+        yield loop
 
 
 @pytest.fixture

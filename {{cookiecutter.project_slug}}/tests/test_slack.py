@@ -83,7 +83,71 @@ def test_api_gateway_refusing_the_signature_is_explained(relay, monkeypatch) -> 
         slack.post(text="hello")
     assert not isinstance(caught.value, slack.MessageBlocked)
     assert caught.value.status == 403
-    assert "signature" in str(caught.value) and "role" in str(caught.value)
+    assert "the signature does not match: the secret access key is wrong" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "cause"),
+    [
+        ("AWS_ACCESS_KEY_ID", "LOCALFROMANEARLIERRUN", "is not one the local relay made"),
+        ("AWS_SECRET_ACCESS_KEY", "not-the-right-secret", "the secret access key is wrong"),
+        ("AWS_REGION", "ap-south-1", "AWS_REGION is not the relay's region"),
+    ],
+    ids=["unknown key", "wrong secret", "wrong region"],
+)
+def test_each_signature_refusal_names_its_cause(local_relay, monkeypatch, variable, value, cause):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(slack.SlackgateError) as caught:
+        slack.post(text="hello")
+    assert caught.value.status == 403
+    assert cause in str(caught.value)
+    assert local_relay.exchanges == []  # refused before the relay, as API Gateway does
+
+
+@pytest.mark.parametrize("message", ["Signature expired: 2026...", "Signature not yet current: ."])
+def test_a_skewed_clock_is_named_as_such(message) -> None:
+    assert "clock is more than 5 minutes off" in slack.gateway_diagnosis(403, message)
+
+
+def test_sends_every_field_the_relay_forwards(relay) -> None:
+    metadata = {"event_type": "report_posted", "event_payload": {"day": "2026-01-31"}}
+    slack.post(
+        text="Done",
+        attachments=[{"color": "#36a64f", "text": "details"}],
+        thread_ts="1700000000.000100",
+        reply_broadcast=True,
+        mrkdwn=False,
+        metadata=metadata,
+        unfurl_links=True,
+        unfurl_media=False,
+    )
+    assert relay.requests[0].json == {
+        "channel": CHANNEL,
+        "text": "Done",
+        "attachments": [{"color": "#36a64f", "text": "details"}],
+        "thread_ts": "1700000000.000100",
+        "reply_broadcast": True,
+        "mrkdwn": False,
+        "metadata": metadata,
+        "unfurl_links": True,
+        "unfurl_media": False,
+    }
+
+
+def test_every_field_passes_the_real_relay_which_turns_unfurling_off(local_relay) -> None:
+    slack.post(
+        text="Done",
+        blocks=BLOCKS,
+        thread_ts="1700000000.000100",
+        reply_broadcast=True,
+        mrkdwn=False,
+        metadata={"event_type": "report_posted", "event_payload": {}},
+        unfurl_links=True,
+        unfurl_media=True,
+    )
+    [received] = local_relay.slack.payloads
+    assert (received["mrkdwn"], received["reply_broadcast"]) == (False, True)
+    assert (received["unfurl_links"], received["unfurl_media"]) == (False, False)
 
 
 def test_redirects_are_not_followed(relay) -> None:

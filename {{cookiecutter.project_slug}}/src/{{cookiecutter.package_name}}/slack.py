@@ -4,8 +4,10 @@
 
     message_id = slack.post(channel="payments-alerts", text="Done", blocks=[...])
 
-The arguments are those of slack_sdk's ``WebhookClient.send``, plus ``channel``: an alias
-from the relay's registry, not a Slack channel id. The relay checks every message and
+The arguments are those of slack_sdk's ``WebhookClient.send`` that the relay forwards
+(``text``, ``blocks``, ``attachments``, ``thread_ts``, ``reply_broadcast``, ``mrkdwn``,
+``metadata``, ``unfurl_links``, ``unfurl_media``), plus ``channel``: an alias from the
+relay's registry, not a Slack channel id. The relay checks every message and
 answers with a message id, or refuses it with ``MessageBlocked`` saying why.
 
 Each request is signed with SigV4 (service ``execute-api``) using the function's own
@@ -82,13 +84,21 @@ def post(
     blocks: Sequence[Mapping[str, Any]] | None = None,
     attachments: Sequence[Mapping[str, Any]] | None = None,
     thread_ts: str | None = None,
+    reply_broadcast: bool | None = None,
+    mrkdwn: bool | None = None,
     metadata: Mapping[str, Any] | None = None,
+    unfurl_links: bool | None = None,
+    unfurl_media: bool | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> str:
     """Sends one message through the relay and returns the relay's message id.
 
     ``channel`` defaults to ``$SLACKGATE_CHANNEL``. Give ``text`` always: it is the
-    notification text, and the fallback when ``blocks`` cannot be shown.
+    notification text, and the fallback when ``blocks`` cannot be shown. ``reply_broadcast``
+    (with ``thread_ts``) also shows a thread reply in the channel; ``mrkdwn=False`` shows
+    ``text`` as typed. ``unfurl_links`` and ``unfurl_media`` are accepted, but the relay
+    always sends them as false: Slack fetching a link by itself would reach its host with
+    no reader involved. A field left as None is not sent.
     """
     channel = channel or os.environ.get("SLACKGATE_CHANNEL")
     if not channel:
@@ -100,12 +110,65 @@ def post(
         "blocks": list(blocks) if blocks is not None else None,
         "attachments": list(attachments) if attachments is not None else None,
         "thread_ts": thread_ts,
+        "reply_broadcast": reply_broadcast,
+        "mrkdwn": mrkdwn,
         "metadata": dict(metadata) if metadata is not None else None,
+        "unfurl_links": unfurl_links,
+        "unfurl_media": unfurl_media,
     }
-    payload = {"channel": channel, **{key: value for key, value in fields.items() if value}}
+    # `is not None`: False is a value to send (mrkdwn=False), not an absent field.
+    payload = {"channel": channel, **{k: v for k, v in fields.items() if v is not None}}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     status, answer = _send_signed(_messages_url(), body, timeout)
     return _message_id(status, answer)
+
+
+# API Gateway's answers when it refuses a request itself, by their wording, and what each
+# means: the real cause, not a list of things to check.
+_CLOCK = (
+    "this machine's clock is more than 5 minutes off (SigV4 signatures hold for 5 minutes); "
+    "set it right (NTP) and try again"
+)
+GATEWAY_DIAGNOSES = (
+    (
+        "Missing Authentication Token",
+        "no such path: SLACKGATE_URL must be the relay's base URL including the stage",
+    ),
+    (
+        "The security token included in the request is invalid",
+        "the access key that signed is unknown to it — in Lambda the function's role signs; "
+        "locally, sign with the keys the local relay made (make local does)",
+    ),
+    (
+        "signature we calculated does not match",
+        "the signature does not match: the secret access key is wrong, or the request was "
+        "changed after it was signed",
+    ),
+    ("Signature expired", _CLOCK),
+    ("Signature not yet current", _CLOCK),
+    (
+        "Credential should be scoped to a valid region",
+        "AWS_REGION is not the relay's region: sign for the region the gateway runs in",
+    ),
+    (
+        "Credential should be scoped to correct service",
+        "the request was signed for another service; the relay takes execute-api",
+    ),
+    (
+        "is not authorized to perform",
+        "the relay's API admits only slackgate function roles calling through the gateway's "
+        "endpoint: run the function with its slackgate-<team>-<function> role, in its VPC",
+    ),
+)
+
+
+def gateway_diagnosis(status: int, message: str) -> str:
+    for wording, meaning in GATEWAY_DIAGNOSES:
+        if wording in message:
+            return meaning
+    if status == 403:
+        return "the request was not accepted as signed by a slackgate function role"
+    return "check SLACKGATE_URL (it is the relay's base URL including the stage)"
 
 
 # --- the adapter: URL, signing, one HTTP exchange ----------------------------------------------
@@ -225,17 +288,11 @@ def _message_id(status: int, answer: Any) -> str:
         raise SlackgateError(f"the relay could not deliver ({error})", status=status, error=error)
     gateway_message = answer.get("message")
     if isinstance(gateway_message, str):
-        # API Gateway itself answered: the request never reached the relay.
-        hint = (
-            "the request was not accepted as signed by a slackgate function role — check that "
-            "the function runs with its slackgate-<team>-<function> role and that its clock "
-            "and region are right"
-            if status == 403
-            else "check SLACKGATE_URL (it is the relay's base URL including the stage)"
-        )
-        if "Missing Authentication Token" in gateway_message:
-            hint = "no such path: SLACKGATE_URL must be the relay's base URL including the stage"
+        # API Gateway itself answered: the request never reached the relay. A signature
+        # mismatch goes on with the canonical request; its first line says enough.
+        first_line = gateway_message.strip().split("\n", 1)[0]
+        diagnosis = gateway_diagnosis(status, first_line)
         raise SlackgateError(
-            f"API Gateway refused ({status}: {gateway_message}): {hint}", status=status
+            f"API Gateway refused ({status}: {first_line}): {diagnosis}", status=status
         )
     raise SlackgateError(f"unexpected answer from the relay (HTTP {status})", status=status)
