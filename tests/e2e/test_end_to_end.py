@@ -105,11 +105,13 @@ def post_with_helper(repo: Path, relay: ServerProcess, keys=PAYMENTS_KEYS, **mes
 
 
 def test_baked_handler_delivers_through_the_relay(team_repo: Path, stack: Stack) -> None:
-    result = run_team_code(
-        team_repo, stack.relay, ["scripts/invoke_local.py", "events/schedule.json"]
-    )
+    # make local's script, pointed at this relay process (it signs with the keys in env).
+    invoke = ["scripts/invoke_local.py", "events/schedule.json", "--relay-url", stack.relay.url]
+    result = run_team_code(team_repo, stack.relay, invoke)
     assert result.returncode == 0, result.stderr
-    message_id = json.loads(result.stdout)["message_id"]
+    returned = "the function returned: "
+    [line] = [line for line in result.stdout.splitlines() if line.startswith(returned)]
+    message_id = json.loads(line.removeprefix(returned))["message_id"]
     [request] = stack.received()
     payload = request["payload"]
     assert payload["blocks"][0]["type"] == "header"
