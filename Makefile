@@ -46,7 +46,7 @@ lint: $(STAMP) ## ruff over the whole repository
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-local-relay: $(STAMP) ## the local relay on 127.0.0.1:8787 and a Slack stand-in, for `make local` in a team repo
+local-relay: $(STAMP) ## the local relay on 127.0.0.1:8787 with the example registry and keys, and a Slack stand-in
 	$(BIN)/python scripts/local_relay.py
 
 bench: check-node $(STAMP) ## the benchmarks: relay speed and size, synthesis time, bake time

@@ -1,8 +1,11 @@
 """`make local-relay`: the local relay on 127.0.0.1:8787 and a Slack stand-in on :9000.
 
-For team developers running `make local` in their generated repo: their handler posts,
-signed with the example local keys, to http://127.0.0.1:8787, and whatever reaches "Slack"
-is printed here. Both servers stop on Ctrl-C, or by themselves after --max-seconds.
+The platform's example registry (teams payments and search) and example credentials, for
+trying the relay by hand (curl, botocore) and for a team repo pointed at it:
+`make local RELAY_URL=http://127.0.0.1:8787` with the example keys exported. A team repo
+needs none of this for itself: its own `make local` and `make local-relay` run the same
+relay with its own registry and keys. Whatever reaches "Slack" is printed here. Both
+servers stop on Ctrl-C, or by themselves after --max-seconds.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ def main() -> int:
         with start_server("local relay", relay_args, max_seconds=args.max_seconds) as relay:
             print(f"local relay:    {relay.url}  (registry {registry.relative_to(ROOT)})")
             print(f"Slack stand-in: {slack.url}")
-            print("In a team repo: make local  — Ctrl-C here stops both.", flush=True)
+            print(
+                "From a team repo: AWS_ACCESS_KEY_ID=LOCALPAYMENTSNIGHTLY "
+                "AWS_SECRET_ACCESS_KEY=local-secret-payments make local "
+                f"RELAY_URL={relay.url}  — Ctrl-C here stops both.",
+                flush=True,
+            )
             shown = 0
             try:
                 while relay.process.poll() is None and slack.process.poll() is None:
