@@ -1,8 +1,11 @@
 """`make demo`: a team repo baked, both stacks synthesized, one message delivered, one blocked.
 
-Everything runs on this machine: the local relay (SigV4-verifying, in place of API Gateway)
-and a Slack stand-in listen on 127.0.0.1 only, are started as child processes, and are
-stopped before this script exits, whatever happens. Nothing reaches AWS or Slack.
+The team repo declares that its function reads an S3 prefix, and the gateway enables S3 in
+its data perimeter; the handler reads "its" bucket and posts a summary of what it found.
+Everything runs on this machine: the local relay (SigV4-verifying, in place of API Gateway),
+a Slack stand-in and an AWS stand-in (moto, holding the bucket) listen on 127.0.0.1 only,
+are started as child processes, and are stopped before this script exits, whatever
+happens. Nothing reaches AWS or Slack.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from shared_gateway.iampolicy import resolve_cfn  # noqa: E402
 from shared_gateway.local.processes import ServerProcess, client_env, start_server  # noqa: E402
 
 BUILD = ROOT / "build" / "demo"
@@ -30,6 +34,17 @@ LOCAL_KEYS = ("LOCALPAYMENTSNIGHTLY", "local-secret-payments")  # credentials.ex
 FAKE_KEY = "AKIA" + "Q3EGRT5EXAMPLEZ7"
 LEAKY_TEXT = "debug dump: aws_access_key_id=" + FAKE_KEY
 SERVER_LIFETIME_SECONDS = 120
+STEPS = 7
+# What the demo team's function declares it reads, and what the bucket holds.
+DATA_BUCKET = "payments-reports"
+DATA_PREFIX = "daily/"
+DEMO_READS = f"s3://{DATA_BUCKET}/{DATA_PREFIX}"
+DEMO_OBJECTS = {
+    "daily/2026-12-01.csv": "day,settled,failed\n2026-12-01,1183,2\n",
+    "daily/2026-12-02.csv": "day,settled,failed\n2026-12-02,1241,0\n",
+    "private/salaries.csv": "outside the declared prefix: the function may not read this\n",
+}
+GATEWAY_SERVICES = ["s3"]  # the gateway's data perimeter: S3 through a gateway endpoint
 QUIET_CDK = {
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     "CDK_DISABLE_VERSION_CHECK": "1",
@@ -41,7 +56,7 @@ class DemoFailed(Exception):
 
 
 def step(number: int, title: str) -> None:
-    print(f"\n[{number}/6] {title}", flush=True)
+    print(f"\n[{number}/{STEPS}] {title}", flush=True)
 
 
 def detail(text: str) -> None:
@@ -60,9 +75,12 @@ def bake_team_repo() -> Path:
 
     shutil.rmtree(BUILD, ignore_errors=True)
     BUILD.mkdir(parents=True)
-    with timed("baked with the template's defaults"):
+    with timed(f"baked with the template's defaults, reading {DEMO_READS}"):
         repo = cookiecutter(
-            str(ROOT), no_input=True, output_dir=str(BUILD), extra_context={"deploy": "no"}
+            str(ROOT),
+            no_input=True,
+            output_dir=str(BUILD),
+            extra_context={"deploy": "no", "reads": DEMO_READS},
         )
     repo_path = Path(repo)
     detail(f"team repo: {repo_path.relative_to(ROOT)}/ (handler: src/{PACKAGE}/handler.py)")
@@ -97,6 +115,49 @@ def synthesize(
         resources = json.loads(template.read_text()).get("Resources", {})
         detail(f"{template.relative_to(ROOT)} ({len(resources)} resources)")
     return templates
+
+
+def function_environment(templates: list[Path]) -> dict[str, str]:
+    """The environment the team stack gives its function (names of what it reads, ...)."""
+    for template in templates:
+        for resource in json.loads(template.read_text()).get("Resources", {}).values():
+            if resource.get("Type") == "AWS::Lambda::Function":
+                variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+                return {k: v for k, v in variables.items() if isinstance(v, str)}
+    raise DemoFailed("the team stack has no function")
+
+
+def describe_perimeter(templates: list[Path]) -> None:
+    resources = json.loads(templates[0].read_text()).get("Resources", {}).values()
+    endpoints = [r["Properties"] for r in resources if r.get("Type") == "AWS::EC2::VPCEndpoint"]
+    for endpoint in endpoints:
+        service = resolve_cfn(endpoint.get("ServiceName"), {"AWS::Region": "eu-west-1"})
+        kind = endpoint.get("VpcEndpointType", "Gateway")
+        conditions = {
+            key
+            for statement in (endpoint.get("PolicyDocument") or {}).get("Statement", [])
+            for key in statement.get("Condition", {}).get("StringEquals", {})
+        }
+        perimeter = ", ".join(sorted(conditions)) or "the relay API only"
+        detail(f"  endpoint {service} ({kind}): {perimeter}")
+
+
+def seed_bucket(aws_url: str) -> None:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=aws_url,
+        region_name="eu-west-1",
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",
+    )
+    s3.create_bucket(
+        Bucket=DATA_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    for key, body in DEMO_OBJECTS.items():
+        s3.put_object(Bucket=DATA_BUCKET, Key=key, Body=body.encode())
+    detail(f"bucket {DATA_BUCKET}: {', '.join(DEMO_OBJECTS)}")
 
 
 def check_confinement(repo: Path) -> None:
@@ -135,7 +196,7 @@ def write_local_registry(slack_url: str) -> Path:
 
 
 def run_in_team_repo(
-    repo: Path, relay_url: str, code: list[str]
+    repo: Path, relay_url: str, code: list[str], function_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = client_env(
         relay_url,
@@ -143,13 +204,24 @@ def run_in_team_repo(
         channel="payments-alerts",  # set on the deployed function by its stack
         pythonpath=repo / "src",
     )
+    env.update(function_env or {})
     return subprocess.run(
         [sys.executable, *code], cwd=repo, env=env, capture_output=True, text=True, check=False
     )
 
 
-def deliver_one(repo: Path, relay: ServerProcess, record: Path) -> None:
-    result = run_in_team_repo(repo, relay.url, ["scripts/invoke_local.py", "events/schedule.json"])
+def deliver_one(
+    repo: Path, relay: ServerProcess, record: Path, function_env: dict[str, str]
+) -> None:
+    detail(f"SLACKGATE_READS (from the synthesized team stack): {function_env['SLACKGATE_READS']}")
+    # The Lambda entry point with the schedule event, as Lambda would call it.
+    code = (
+        "import json, pathlib\n"
+        f"from {PACKAGE} import handler\n"
+        "event = json.loads(pathlib.Path('events/schedule.json').read_text())\n"
+        "print(json.dumps(handler.handler(event, None)))\n"
+    )
+    result = run_in_team_repo(repo, relay.url, ["-c", code], function_env)
     if result.returncode != 0:
         raise DemoFailed(f"the handler did not deliver:\n{result.stderr[-3000:]}")
     answer = json.loads(result.stdout)
@@ -161,6 +233,15 @@ def deliver_one(repo: Path, relay: ServerProcess, record: Path) -> None:
     detail("the Slack stand-in received:")
     detail(f"  text: {payload.get('text')!r}")
     detail(f"  blocks: {', '.join(block.get('type', '?') for block in payload.get('blocks', []))}")
+    sections = [
+        block["text"]["text"]
+        for block in payload.get("blocks", [])
+        if block.get("type") == "section" and isinstance(block.get("text"), dict)
+    ]
+    for line in "\n".join(sections).splitlines():
+        detail(f"    {line}")
+    if DATA_BUCKET not in "\n".join(sections) or "2026-12-02.csv" not in "\n".join(sections):
+        raise DemoFailed("the report does not summarise what the function read from S3")
     flags = {key: payload.get(key) for key in ("unfurl_links", "unfurl_media")}
     leftovers = {"channel", "username", "icon_url", "icon_emoji"} & set(payload)
     if any(flags.values()) or leftovers:
@@ -207,18 +288,20 @@ def main() -> int:
     try:
         step(1, "Bake a team repo from the template")
         repo = bake_team_repo()
-        step(2, "Synthesize the shared gateway stack")
-        synthesize(
+        step(2, f"Synthesize the shared gateway stack (data perimeter: {GATEWAY_SERVICES})")
+        gateway = synthesize(
             ROOT / "shared_gateway",
             BUILD / "cdk.out" / "gateway",
             "gateway stack",
-            {"slackgate:nag": "true"},  # as `make gateway-synth` does
+            # cdk-nag as `make gateway-synth` does, and S3 enabled for team functions.
+            {"slackgate:nag": "true", "slackgate:services": GATEWAY_SERVICES},
         )
+        describe_perimeter(gateway)
         step(3, "Synthesize the team's stack and check its confinement")
-        synthesize(repo, BUILD / "cdk.out" / "team", "team stack")
+        team = synthesize(repo, BUILD / "cdk.out" / "team", "team stack")
         check_confinement(repo)
         with ExitStack() as servers:
-            step(4, "Start the Slack stand-in and the local relay (SigV4, like API Gateway)")
+            step(4, "Start the Slack stand-in, the local relay and the AWS stand-in (moto)")
             record = BUILD / "slack-received.jsonl"
             record.touch()
             slack = servers.enter_context(
@@ -252,18 +335,31 @@ def main() -> int:
                 )
             )
             detail(f"local relay: {relay.url}/v1/messages")
-            step(5, "Run the team's handler: its report goes out")
-            deliver_one(repo, relay, record)
-            step(6, "Post a message carrying an AWS key: the relay blocks it")
+            aws = servers.enter_context(
+                start_server(
+                    "AWS stand-in",
+                    [str(ROOT / "scripts" / "aws_standin.py"), "--port", "0"],
+                    max_seconds=SERVER_LIFETIME_SECONDS,
+                )
+            )
+            detail(f"AWS stand-in: {aws.url}")
+            step(5, f"Put the team's data in its bucket ({DEMO_READS})")
+            seed_bucket(aws.url)
+            step(6, "Run the team's handler: it reads its bucket, and its report goes out")
+            function_env = {**function_environment(team), "AWS_ENDPOINT_URL_S3": aws.url}
+            deliver_one(repo, relay, record, function_env)
+            step(7, "Post a message carrying an AWS key: the relay blocks it")
             block_one(repo, relay, record)
-        left = [server.url for server in (slack, relay) if still_listening(server.url)]
+        servers_used = (slack, relay, aws)
+        left = [server.url for server in servers_used if still_listening(server.url)]
         if left:
             raise DemoFailed(f"still listening after stop: {', '.join(left)}")
-        detail("both servers stopped; nothing left listening")
+        detail("all three servers stopped; nothing left listening")
     except DemoFailed as failure:
         print(f"\ndemo failed: {failure}", file=sys.stderr)
         return 1
-    print(f"\ndone in {time.perf_counter() - started:.1f} s — one message delivered, one blocked.")
+    elapsed = time.perf_counter() - started
+    print(f"\ndone in {elapsed:.1f} s — a report read from S3 delivered, a leaky message blocked.")
     return 0
 
 

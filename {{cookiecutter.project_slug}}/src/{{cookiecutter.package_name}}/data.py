@@ -83,7 +83,7 @@ def label(resource: Resource) -> str:
 # --- reads: one summary per resource -------------------------------------------------------
 
 
-def _counted(number: int, noun: str, *, more: bool = False) -> str:
+def counted(number: int, noun: str, *, more: bool = False) -> str:
     return f"{number:,}{'+' if more else ''} {noun}{'' if number == 1 else 's'}"
 
 
@@ -100,9 +100,9 @@ def _s3(resource: Resource) -> str:
     newest = max(objects, key=lambda item: (item["LastModified"], item["Key"]))
     read = f"bytes=0-{MAX_OBJECT_BYTES - 1}"
     body = s3.get_object(Bucket=bucket, Key=newest["Key"], Range=read)["Body"].read()
-    objects_found = _counted(len(objects), "object", more=len(objects) >= MAX_OBJECTS)
-    size = _counted(sum(item["Size"] for item in objects), "byte")
-    lines = _counted(len(body.splitlines()), "line")
+    objects_found = counted(len(objects), "object", more=len(objects) >= MAX_OBJECTS)
+    size = counted(sum(item["Size"] for item in objects), "byte")
+    lines = counted(len(body.splitlines()), "line")
     return (
         f"{objects_found}, {size}; newest `{newest['Key']}` "
         f"({lines}, {newest['LastModified']:%Y-%m-%d %H:%M} UTC)"
@@ -116,8 +116,8 @@ def _dynamodb(resource: Resource) -> str:
         page = client("dynamodb").scan(TableName=resource["table"], Select="COUNT", **extra)
         count, start, pages = count + page["Count"], page.get("LastEvaluatedKey"), pages + 1
         if not start:
-            return _counted(count, "item")
-    return f"more than {_counted(count, 'item')}"
+            return counted(count, "item")
+    return f"more than {counted(count, 'item')}"
 
 
 def _ssm(resource: Resource) -> str:
@@ -126,7 +126,7 @@ def _ssm(resource: Resource) -> str:
         listing = ssm.get_paginator("get_parameters_by_path")
         # The policy grants the path as written, without its trailing "/".
         pages = listing.paginate(Path=resource["path"].rstrip("/"), Recursive=True)
-        return _counted(sum(len(page["Parameters"]) for page in pages), "parameter")
+        return counted(sum(len(page["Parameters"]) for page in pages), "parameter")
     parameter = ssm.get_parameter(Name=resource["name"], WithDecryption=True)["Parameter"]
     if parameter["Type"] == "SecureString":
         # Never post a secret: the relay would refuse it anyway.

@@ -61,7 +61,7 @@ def build_summary_message(
     )
     footer = [f"Generated {day:%H:%M} UTC"] + [f"{line.label} {line.detail}" for line in saved]
     return {
-        "text": f"{title}: {len(lines)} resources read, {failed} failed",
+        "text": f"{title}: {data.counted(len(lines), 'resource')} read, {failed} failed",
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": title}},
             # A section holds at most 3,000 characters.
