@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -177,3 +178,39 @@ def test_cruft_create_then_check(tmp_path):
         [*cruft, "check"], cwd=project, capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def relay_copy(project: Path) -> Path:
+    """slackgate_local/ as cookiecutter leaves it: the module, and the copied directories."""
+    copy = project / "slackgate_local"
+    shutil.copytree(
+        ROOT / "{{cookiecutter.project_slug}}" / "slackgate_local",
+        copy,
+        ignore=shutil.ignore_patterns("relay", "local", "__pycache__"),
+    )
+    for name in ("relay", "local"):
+        (copy / name / "__pycache__").mkdir(parents=True)
+        (copy / name / "__pycache__" / "module.cpython-311.pyc").write_bytes(b"\0")
+        (copy / name / "module.py").write_text(f"NAME = {name!r}\n")
+    return copy
+
+
+def test_the_relay_copy_loses_its_caches_and_gets_its_manifest(post_gen, tmp_path):
+    copy = relay_copy(make_project(tmp_path))
+
+    assert post_gen.finish_relay_copy(copy.parent) == 2
+    assert post_gen.finish_relay_copy(copy.parent) == 2  # again: the same result
+    assert not list(copy.rglob("__pycache__"))
+    manifest = json.loads((copy / "manifest.json").read_text())["files"]
+    assert sorted(manifest) == ["local/module.py", "relay/module.py"]
+    assert "slackgate_local" not in sys.modules  # the hook's import leaves nothing behind
+
+
+def test_links_that_arrived_as_files_stop_generation_with_the_reason(post_gen, tmp_path):
+    copy = relay_copy(make_project(tmp_path))
+    shutil.rmtree(copy / "relay")
+    (copy / "relay").write_text("../../shared_gateway/relay")  # git without core.symlinks
+
+    with pytest.raises(post_gen.GenerationError, match="symbolic links were not kept"):
+        post_gen.finish_relay_copy(copy.parent)
+    assert post_gen.main({**ANSWERS, "deploy": "no"}, copy.parent) == 1
