@@ -16,6 +16,7 @@ import json
 import keyword
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -431,17 +432,112 @@ def validate(answers: Mapping[str, Any], resources: ModuleType | None) -> list[s
     return problems
 
 
-def report(problems: list[str]) -> str:
+# --- the command that runs generation again --------------------------------------------------
+
+# How this run was started: the template as given (path, URL or abbreviation), the git
+# reference asked for, and cruft's commit when cruft runs the hook.
+RUN_JSON = r"""
+{
+  "template": {{ cookiecutter._template | default("") | tojson }},
+  "checkout": {{ cookiecutter._checkout | default("") | tojson }},
+  "cruft_commit": {{ cookiecutter._commit | default("") | tojson }}
+}
+"""
+TEMPLATE_PLACEHOLDER = "gh:org/slackgate"
+
+
+def answer_key(problem: str) -> str:
+    """The answer a problem is about: every problem starts `<key> = <value>: ` (see _bad)."""
+    return problem.split(" = ", 1)[0]
+
+
+def template_defaults(template_dir: Path | None, answers: Mapping[str, Any]) -> dict[str, str]:
+    """What the template would answer to each question, given the other answers: its
+    defaults (project_name from team and function_name, ...) rendered the way cookiecutter
+    renders them. Empty when the template or cookiecutter's renderer is not at hand."""
+    if template_dir is None:
+        return {}
+    try:
+        from cookiecutter.environment import StrictEnvironment
+        from jinja2 import TemplateError
+    except ImportError:
+        return {}
+    try:
+        raw = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    environment = StrictEnvironment(context={}, keep_trailing_newline=True)
+    defaults: dict[str, str] = {}
+    for key in ANSWER_KEYS:
+        value = raw.get(key)
+        value = value[0] if isinstance(value, list) and value else value
+        if not isinstance(value, str):
+            continue
+        try:
+            defaults[key] = environment.from_string(value).render(cookiecutter=dict(answers))
+        except (TemplateError, TypeError):
+            continue  # a default that needs an answer that is wrong: no default to compare
+    return defaults
+
+
+def answers_to_keep(
+    answers: Mapping[str, Any], problems: Iterable[str], defaults: Mapping[str, str]
+) -> dict[str, str]:
+    """The right answers that differ from what the template would answer by itself.
+
+    An answer equal to its default is left out so that the next run derives it again: a
+    project_name made from a wrong team is made again from the corrected one.
+    """
+    wrong = {answer_key(problem) for problem in problems}
+    kept = {key: answers.get(key) for key in ANSWER_KEYS if key not in wrong}
+    return {
+        key: value
+        for key, value in kept.items()
+        if isinstance(value, str) and value != defaults.get(key)
+    }
+
+
+def retry_command(
+    run: Mapping[str, Any], kept: Mapping[str, str], project_dir: Path, shell_dir: str | None
+) -> str:
+    """The command that asks every question again, the kept answers offered as defaults."""
+    template = run.get("template") or TEMPLATE_PLACEHOLDER
+    output_dir = project_dir.parent
+    same_place = shell_dir is not None and Path(shell_dir).resolve() == output_dir.resolve()
+    where = [] if same_place else ["--output-dir", str(output_dir)]
+    if run.get("cruft_commit"):
+        extra = ["--extra-context", json.dumps(dict(kept))] if kept else []
+        return shlex.join(["cruft", "create", template, *where, *extra])
+    checkout = ["--checkout", run["checkout"]] if run.get("checkout") else []
+    given = [f"{key}={value}" for key, value in kept.items()]
+    return shlex.join(["cookiecutter", *checkout, *where, template, *given])
+
+
+def without_questions(run: Mapping[str, Any], wrong: Iterable[str]) -> str:
+    """How to turn the retry command into one that asks nothing."""
+    if run.get("cruft_commit"):
+        names = ", ".join(wrong)
+        return f"Or add --no-input to it, and to --extra-context the fixed answers ({names})."
+    return "Or add --no-input and the fixed answers to it: " + " ".join(f"{k}=..." for k in wrong)
+
+
+def report(problems: list[str], retry: str | None = None, hint: str | None = None) -> str:
     lines = [
         f"slackgate: cannot generate the project — {len(problems)} answer(s) need fixing:",
         "",
     ]
     lines += [f"  - {problem}" for problem in problems]
-    lines += [
-        "",
-        "Nothing was generated. Run cookiecutter again with the corrected answers,",
-        "e.g. cookiecutter gh:org/slackgate team=payments function_name=nightly",
-    ]
+    lines += ["", "Nothing was generated."]
+    if retry is not None:
+        lines += [
+            "Run this to answer again; your other answers are offered as the defaults "
+            "(Enter keeps one):",
+            "",
+            f"  {retry}",
+            "",
+        ]
+    if hint is not None:
+        lines.append(hint)
     return "\n".join(lines)
 
 
@@ -458,7 +554,14 @@ def main() -> int:
         )
     problems = validate(answers, resources)
     if problems:
-        print(report(problems), file=sys.stderr)
+        # module is <template>/<PROJECT_TEMPLATE>/infra/resources.py
+        template_dir = module.parents[2] if module else None
+        kept = answers_to_keep(answers, problems, template_defaults(template_dir, answers))
+        shell_dir = os.environ.get("PWD")
+        run = json.loads(RUN_JSON)
+        retry = retry_command(run, kept, Path.cwd(), shell_dir)
+        wrong = dict.fromkeys(answer_key(problem) for problem in problems)
+        print(report(problems, retry, without_questions(run, wrong)), file=sys.stderr)
         return 1
     return 0
 
