@@ -9,7 +9,8 @@
 cruft re-runs this hook on every `cruft update`, in a scratch directory, to compute the
 update; so is a re-generation over an existing repository. In both cases only step 1 runs:
 it is deterministic, and steps 2 and 3 have effects outside the files. Nothing here reads
-from a terminal. The answers are rendered below as JSON text and parsed as data.
+from a terminal; only cdk, under step 3, may ask at one, as `make deploy` does. The answers
+are rendered below as JSON text and parsed as data.
 
 The relay's code reaches slackgate_local/ through symbolic links in the template
 (slackgate_local/relay -> ../../shared_gateway/relay, copied without rendering): cookiecutter
@@ -231,14 +232,16 @@ def deploy(project_dir: Path, answers: Mapping[str, Any]) -> bool:
     if shutil.which("make") is None:
         say(next_steps(project_dir, answers, None))
         return False
-    # With nobody at a terminal, CDK's approval prompt could never be answered.
-    approval = "broadening" if sys.stdin is not None and sys.stdin.isatty() else "never"
-    say(f"deploying: make deploy REQUIRE_APPROVAL={approval}")
+    # The approval policy of `make deploy` itself (its REQUIRE_APPROVAL): cdk asks before it
+    # widens permissions, which a first deploy does (it creates the role). It can ask only at a
+    # terminal; without one it refuses, and nothing is ever approved on the user's behalf.
+    at_terminal = sys.stdin is not None and sys.stdin.isatty()
+    say("deploying: make deploy")
     try:
         completed = subprocess.run(
-            ["make", "deploy", f"REQUIRE_APPROVAL={approval}"],
+            ["make", "deploy"],
             cwd=project_dir,
-            stdin=subprocess.DEVNULL,
+            stdin=sys.stdin if at_terminal else subprocess.DEVNULL,
             env=_quiet_env(),
             timeout=DEPLOY_TIMEOUT_SECONDS,
             check=False,
@@ -250,6 +253,12 @@ def deploy(project_dir: Path, answers: Mapping[str, Any]) -> bool:
     if exit_code == 0:
         say("deployed")
         return True
+    if not at_terminal:
+        say(
+            "no terminal was attached, so cdk could not ask before widening permissions (it "
+            "asks before it creates or changes roles and policies, and refuses when it cannot "
+            "ask); if that is what stopped it, run make deploy at a terminal"
+        )
     say(next_steps(project_dir, answers, exit_code))
     return False
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cookiecutter.main import cookiecutter
 
 from .conftest import ROOT
+from .template_repo import cruft, git_template
 
 ANSWERS = {
     "project_slug": "payments-nightly-report",
@@ -50,15 +54,64 @@ def test_removes_the_files_of_other_triggers_and_is_idempotent(post_gen, tmp_pat
     assert kept == ({f"{trigger}_trigger.py"} if trigger != "none" else set())
 
 
-def test_deploys_with_make_and_succeeds(post_gen, tmp_path, fake_deploy_tools, capsys):
+def test_deploys_with_make_deploys_own_approval_policy(
+    post_gen, tmp_path, fake_deploy_tools, capsys
+):
     make_calls = fake_deploy_tools(exit_code=0)
     project = make_project(tmp_path)
 
     assert post_gen.main(ANSWERS, project) == 0
 
     [call] = make_calls.read_text().splitlines()
-    assert call == f"{project} deploy REQUIRE_APPROVAL=never"  # no terminal here
+    # No REQUIRE_APPROVAL of its own: the Makefile's, as for `make deploy` typed by hand.
+    assert call == f"{project} deploy"
+    makefile = (ROOT / "{{cookiecutter.project_slug}}" / "Makefile").read_text()
+    assert "REQUIRE_APPROVAL ?= broadening" in makefile
     assert "deployed" in capsys.readouterr().out
+
+
+def terminal_recording_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exit_code: int):
+    """A `make` first on PATH that records whether its stdin is a terminal, and its arguments."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "make.calls"
+    make = bin_dir / "make"
+    make.write_text(
+        "#!/bin/sh\n"
+        "if [ -t 0 ]; then stdin=terminal; else stdin=none; fi\n"
+        f'echo "$stdin $*" >> "{record}"\n'
+        f"exit {exit_code}\n"
+    )
+    make.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return record
+
+
+def test_at_a_terminal_cdk_may_ask_for_approval(post_gen, tmp_path, monkeypatch):
+    record = terminal_recording_make(tmp_path, monkeypatch, exit_code=0)
+    primary, secondary = pty.openpty()
+    try:
+        with os.fdopen(secondary, "r") as terminal:
+            monkeypatch.setattr(sys, "stdin", terminal)
+            assert post_gen.deploy(make_project(tmp_path), ANSWERS) is True
+    finally:
+        os.close(primary)
+    assert record.read_text().splitlines() == ["terminal deploy"]
+
+
+def test_without_a_terminal_nothing_is_approved_for_the_user(
+    post_gen, tmp_path, monkeypatch, capsys
+):
+    # cdk refuses to widen permissions when it cannot ask; make deploy then fails.
+    record = terminal_recording_make(tmp_path, monkeypatch, exit_code=2)
+    monkeypatch.setattr(sys, "stdin", None)
+
+    assert post_gen.deploy(make_project(tmp_path), ANSWERS) is False
+
+    assert record.read_text().splitlines() == ["none deploy"]
+    out = capsys.readouterr().out
+    assert "cdk could not ask" in out and "run make deploy at a terminal" in out
+    assert "'make deploy' exited with status 2" in out
 
 
 def test_a_failed_deploy_keeps_the_project_and_says_what_to_do(
@@ -144,40 +197,57 @@ def test_deploy_without_make_prints_the_next_steps(post_gen, tmp_path, monkeypat
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_cruft_create_then_check(tmp_path):
-    template = tmp_path / "template"
-    template.mkdir()
-    shutil.copy(ROOT / "cookiecutter.json", template)
-    shutil.copytree(
-        ROOT / "hooks", template / "hooks", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    shutil.copytree(
-        ROOT / "{{cookiecutter.project_slug}}",
-        template / "{{cookiecutter.project_slug}}",
-        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".ruff_cache"),
-    )
-    identity = ["-c", "user.name=test", "-c", "user.email=test@localhost"]
-    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", "template"]):
-        subprocess.run(["git", *args], cwd=template, check=True, capture_output=True)
-    cruft = [sys.executable, "-m", "cruft"]
+    template = git_template(tmp_path / "template")
     out = tmp_path / "out"
     out.mkdir()
 
-    created = subprocess.run(
-        [*cruft, "create", str(template), "--no-input", "--output-dir", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    created = cruft("create", str(template), "--no-input", "--output-dir", str(out))
     assert created.returncode == 0, created.stdout + created.stderr
     project = out / "payments-nightly-report"
     assert (project / ".cruft.json").is_file()
     assert not (project / "infra" / "sqs_trigger.py").exists()
     assert "cruft" in created.stdout  # the hook noticed and skipped git and deploy
 
-    checked = subprocess.run(
-        [*cruft, "check"], cwd=project, capture_output=True, text=True, check=False
-    )
+    checked = cruft("check", cwd=project)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+BILLING = {
+    "team": "billing",
+    "function_name": "digest",
+    "default_channel": "billing-alerts",
+    "trigger": "sqs",
+    "python_version": "3.12",
+    "reads": "dynamodb:billing-invoices",
+}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_cruft_link_reads_the_answers_back_from_the_repository(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # the first commit needs no global identity
+    template = git_template(tmp_path / "template")
+    project = Path(
+        cookiecutter(str(template), no_input=True, extra_context=BILLING, output_dir=str(tmp_path))
+    )
+    answers = json.loads((project / ".cookiecutter-answers.json").read_text())
+    assert answers.items() >= BILLING.items()
+    assert answers["project_slug"] == project.name == "billing-digest-report"
+
+    # The command docs/team-template.md and the repository's README give.
+    linked = cruft(
+        "link", "--no-input", "--extra-context", json.dumps(answers), str(template), cwd=project
+    )
+    assert linked.returncode == 0, linked.stdout + linked.stderr
+    context = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    assert {key: context[key] for key in answers} == answers
+    # The template with those answers makes exactly this repository: updates will apply.
+    same = cruft("diff", "--exit-code", cwd=project)
+    assert same.returncode == 0, same.stdout + same.stderr
+
+    # Linked without them, cruft records the template's defaults (team payments, schedule).
+    (project / ".cruft.json").unlink()
+    assert cruft("link", "--no-input", str(template), cwd=project).returncode == 0
+    assert cruft("diff", "--exit-code", cwd=project).returncode == 1
 
 
 def relay_copy(project: Path) -> Path:
