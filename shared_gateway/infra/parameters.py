@@ -1,4 +1,4 @@
-"""The SSM parameters team stacks read at deploy time (the contract in DESIGN.md)."""
+"""The SSM parameters team stacks read at deploy time (the contract in docs/contracts.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The registry of teams and channels: a TOML file, loaded once and validated whole.
 
-Format (see DESIGN.md)::
+Format (docs/contracts.md of the slackgate repository)::
 
     [teams.payments]
     channels = ["payments-alerts"]
