@@ -46,6 +46,13 @@ class Rule(NamedTuple):
     context_window: int = 48  # characters either side of the match searched for `context`
     reveal: int = 4  # characters kept at each end of the masked excerpt; 0 masks it all
     generic: bool = False  # yields to a specific rule that found the same text
+    # What the rule is about: "secret", or the personal-data class a team's policy names
+    # ("email", "phone", "iban", "ssn", "card", "my-number", ...).
+    category: str = "secret"
+    # Its evidence, beside it: texts it must find, and look-alikes it must leave alone
+    # (tests/relay run every rule over its own examples).
+    examples: tuple[str, ...] = ()
+    near_misses: tuple[str, ...] = ()
 
 
 # --- validators -------------------------------------------------------------------------
