@@ -218,7 +218,10 @@ def test_make_local_relay_serves_make_local_and_stops_by_itself(repo: Path) -> N
         run = make_local(repo, None, f"RELAY_URL={url}")
         assert run.returncode == 0, run.stdout + run.stderr
 
-        output, _ = relay.communicate(timeout=30)
+        # Not communicate(timeout=...): that reads the raw pipe and loses what readline()
+        # above already buffered. The relay's lifetime limit ends the read.
+        output = relay.stdout.read()
+        relay.wait(timeout=30)
     finally:
         if relay.poll() is None:
             relay.kill()
