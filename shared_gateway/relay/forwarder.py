@@ -56,7 +56,9 @@ class Forwarder(NamedTuple):
         # Imported here, not at module load: a cold start that refuses a message never needs it.
         import http.client
 
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = json.dumps(
+            payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode("utf-8")
         target = _Target.parse(webhook_url)
         deadline = self.clock() + self.deadline_seconds
         problem, timed_out, slack_retry_after = "no attempt was made", False, None

@@ -16,9 +16,10 @@ from typing import Any
 from .reasons import Reason
 from .registry import Registry, Team
 
-# Partitions AWS has today; an ARN from anywhere else is not one of ours.
+# Partitions AWS has today; an ARN from anywhere else is not one of ours. The account is
+# [0-9], not \d: Python's \d also matches Arabic-Indic, fullwidth and other digits.
 _ASSUMED_ROLE_ARN = re.compile(
-    r"arn:(?:aws|aws-cn|aws-us-gov):sts::(?P<account>\d{12}):assumed-role/"
+    r"arn:(?:aws|aws-cn|aws-us-gov):sts::(?P<account>[0-9]{12}):assumed-role/"
     r"(?P<role>slackgate-(?P<team>[a-z][a-z0-9]{1,20})-[A-Za-z0-9+=,.@_-]+)"
     r"/(?P<session>[A-Za-z0-9+=,.@_-]{2,64})"
 )

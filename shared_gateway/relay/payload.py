@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from typing import Any, NamedTuple
 
@@ -37,7 +38,8 @@ FORWARDED_FIELDS = frozenset(
 FORCED_FALSE_FIELDS = ("unfurl_links", "unfurl_media")
 IMPERSONATION_FIELDS = frozenset({"username", "icon_url", "icon_emoji", "as_user"})
 CHANNEL_ALIAS = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-THREAD_TS = re.compile(r"\d{1,12}\.\d{1,9}")
+# ASCII digits only: in Python's re, \d also matches other scripts' digits.
+THREAD_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")
 
 
 class PayloadRejected(Exception):
@@ -94,13 +96,27 @@ def decode_body(body: object, is_base64: bool) -> tuple[str, bytes]:
 
 
 def parse_json(text: str) -> dict[str, Any]:
+    """The body as a JSON object, accepting strict JSON (RFC 8259) only.
+
+    Python's parser also takes `NaN`, `Infinity` and numbers that overflow a double (`1e400`),
+    and `json.dumps` writes them back as `NaN`/`Infinity`, which Slack refuses as invalid
+    JSON: the relay would answer 502 and drop a good cached webhook. Escaped lone
+    surrogates (`"\\ud800"`) parse too but cannot be sent as UTF-8. All are refused here.
+    """
     try:
-        value = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        value = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicate_keys,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except _DuplicateKey as exc:
         raise PayloadRejected(
             "invalid_json",
             [Reason("json", "", f"the key {exc.key!r} appears twice in one object")],
         ) from None
+    except _NotStrictJson as exc:
+        raise PayloadRejected("invalid_json", [Reason("json", "", str(exc))]) from None
     except RecursionError:
         raise PayloadRejected(
             "invalid_payload",
@@ -115,7 +131,61 @@ def parse_json(text: str) -> dict[str, Any]:
             "invalid_payload",
             [Reason("shape", "", f"the body must be a JSON object, not {type(value).__name__}")],
         )
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise PayloadRejected(
+            "invalid_json",
+            [
+                Reason(
+                    "json",
+                    "",
+                    "the body escapes an unpaired UTF-16 surrogate (like \\ud800), which is "
+                    "not text — send the character itself or a pair of escapes",
+                )
+            ],
+        )
     return value
+
+
+# Only a body that escapes a surrogate can hold a lone one (raw ones fail UTF-8 decoding).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _NotStrictJson(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> float:
+    raise _NotStrictJson(
+        f"`{name}` is not JSON (RFC 8259 has no NaN or infinity) — send null or a string"
+    )
+
+
+def _finite_float(literal: str) -> float:
+    number = float(literal)
+    if number in (math.inf, -math.inf):
+        shown = literal if len(literal) <= 24 else literal[:21] + "..."
+        raise _NotStrictJson(
+            f"the number {shown} is too large for a JSON double (it overflows to infinity) "
+            "— send it as a string"
+        )
+    return number
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    stack: list[object] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 class _DuplicateKey(ValueError):

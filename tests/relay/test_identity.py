@@ -65,6 +65,11 @@ def test_other_partitions_are_accepted() -> None:
         pytest.param(arn("slackgate-PAYMENTS-x"), id="uppercase-team"),
         pytest.param(arn("slackgate-payments-x", account="12345678901"), id="short-account"),
         pytest.param(arn("slackgate-payments-x", account="999999999999"), id="other-account"),
+        # \d in Python's re matches these; an account id is ASCII digits only.
+        pytest.param(arn("slackgate-payments-x", account="١٢٣٤٥٦٧٨٩٠١٢"), id="arabic-indic"),
+        pytest.param(arn("slackgate-payments-x", account="۱۲۳۴۵۶۷۸۹۰۱۲"), id="persian-digits"),
+        pytest.param(arn("slackgate-payments-x", account="１２３４５６７８９０１２"), id="wide"),
+        pytest.param(arn("slackgate-payments-x", account="12345678901२"), id="one-devanagari"),
         pytest.param(arn("slackgate-payments-x") + "/extra", id="extra-path"),
         pytest.param(arn("slackgate-payments-x") + "\n", id="trailing-newline"),
         pytest.param(" " + arn("slackgate-payments-x"), id="leading-space"),
@@ -111,3 +116,10 @@ def test_rejection_message_names_the_fix() -> None:
     with pytest.raises(CallerRejected) as caught:
         team_of_caller(event(arn("slackgate-billing-x")), REGISTRY)
     assert "'billing' is not in the relay's registry" in caught.value.reason.message
+
+
+@pytest.mark.parametrize("account", ["١٢٣٤٥٦٧٨٩٠١٢", "１２３４５６７８９０１２", "𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗𝟎𝟏𝟐"])
+def test_non_ascii_digits_are_refused_even_without_an_expected_account(account: str) -> None:
+    # Without SLACKGATE_ACCOUNT_ID nothing compares the account; the shape alone must refuse.
+    with pytest.raises(CallerRejected, match="not a slackgate function role"):
+        team_of_caller(event(arn("slackgate-payments-x", account=account)), REGISTRY)
