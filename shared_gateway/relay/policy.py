@@ -7,8 +7,12 @@ blocks, attachments and metadata — for two checks:
   string (mrkdwn ``<url|label>``, bare URLs) must be too;
 * secrets and personal data: the scanner, over all strings in one batch.
 
-A team's ``action`` decides what a finding does: ``block`` refuses the message,
-``redact`` replaces each finding with ``[redacted:<rule>]`` and forwards the rest.
+A team's ``action`` decides what a secret does: ``block`` refuses the message,
+``redact`` replaces each finding with ``[redacted:<rule>]`` and forwards the rest. A
+personal-data finding does what the team's policy for its class says (``Team.decision``):
+``block``, ``redact`` or ``allow`` (left as it is). Whole numbers of 12 digits or more are
+checked as their decimal text, so a card number or My Number sent as a JSON number is found
+too; redacting one replaces the number with the marker string.
 Links are never redacted: a message with a forbidden link is always refused.
 """
 
@@ -21,11 +25,16 @@ from . import scanner, urls
 from .payload import Message, PayloadRejected
 from .reasons import Reason, mask
 from .registry import Team
+from .rules import RULES
 
 # A real message has hundreds of strings; tens of thousands of tiny ones only cost time.
 MAX_STRINGS = 10_000
 # Reasons shown in one response: enough to fix a message, small enough for any response.
 MAX_REASONS = 50
+# Numbers this large can hold a card number or My Number; smaller ones are left out of the
+# batch (no digit rule matches fewer than 12 digits without separators).
+_MIN_SCANNED_NUMBER = 10**11
+_CATEGORY = {rule.id: rule.category for rule in RULES}
 
 
 class StringSite(NamedTuple):
@@ -46,7 +55,7 @@ def evaluate(message: Message, team: Team) -> Verdict:
     """Returns what to forward, or raises PayloadRejected (`content_blocked`/`invalid_payload`)."""
     payload = message.fields
     sites, keys = _walk(payload)
-    texts = [site.container[site.slot] for site in sites]  # type: ignore[index]
+    texts = [_as_text(site.container[site.slot]) for site in sites]  # type: ignore[index]
     # Object keys reach Slack too (metadata is stored as sent) but are never links or
     # redactable; each distinct key is scanned once.
     key_texts = sorted(keys)
@@ -68,7 +77,15 @@ def evaluate(message: Message, team: Team) -> Verdict:
         for reason in _link_problems(site, text, team)
     ]
 
-    findings_per_text = scanner.scan_many(texts + key_texts)
+    findings_per_text = [
+        [f for f in findings if team.decision(_CATEGORY.get(f.rule, "secret")) != "allow"]
+        for findings in scanner.scan_many(texts + key_texts)
+    ]
+    blocking = any(
+        team.decision(_CATEGORY.get(f.rule, "secret")) == "block"
+        for findings in findings_per_text
+        for f in findings
+    )
     # A key holding a secret would show up raw in every path through it: mask it there.
     flagged_keys = {
         key: mask(key)
@@ -90,11 +107,13 @@ def evaluate(message: Message, team: Team) -> Verdict:
         ]
     key_found = bool(flagged_keys)
     # A key cannot be redacted without changing what the message means: block instead.
-    if link_reasons or (secret_reasons and (team.action != "redact" or key_found)):
+    if link_reasons or (secret_reasons and (blocking or key_found)):
         raise PayloadRejected("content_blocked", cap_reasons(link_reasons + secret_reasons))
     for site, text, findings in zip(sites, texts, findings_per_text, strict=False):
         if findings:
             redacted = scanner.redact(text, findings)
+            if not isinstance(site.container[site.slot], str):  # type: ignore[index]
+                redacted = f"[redacted:{findings[0].rule}]"  # a number is replaced whole
             # Redaction forwards the normalised text, in which full-width look-alikes have
             # become ASCII: a link can appear that the raw string did not show. Check again.
             link_reasons.extend(_link_problems(site, redacted, team))
@@ -137,12 +156,16 @@ def _walk(payload: dict[str, Any]) -> tuple[list[StringSite], dict[str, str]]:
                 keys.setdefault(key, child)
                 if isinstance(value, str):
                     sites.append(StringSite(child, node, key, key in url_keys))
+                elif _scanned_number(value):
+                    sites.append(StringSite(child, node, key, False))
                 elif isinstance(value, dict | list):
                     stack.append((value, child, key in url_keys))
         else:
             for index, value in enumerate(node):
                 if isinstance(value, str):
                     sites.append(StringSite(f"{path}[{index}]", node, index, under_url_key))
+                elif _scanned_number(value):
+                    sites.append(StringSite(f"{path}[{index}]", node, index, False))
                 elif isinstance(value, dict | list):
                     stack.append((value, f"{path}[{index}]", under_url_key))
     if len(sites) + len(keys) > MAX_STRINGS:
@@ -151,6 +174,22 @@ def _walk(payload: dict[str, Any]) -> tuple[list[StringSite], dict[str, str]]:
             [Reason("string_count", "", f"more than {MAX_STRINGS} strings in one message")],
         )
     return sites, keys
+
+
+def _scanned_number(value: object) -> bool:
+    # bool is an int subclass; a float holds a whole number past 2**53 only approximately,
+    # but one written as 4111111111111111.0 is still that number.
+    if isinstance(value, float):
+        return value.is_integer() and _MIN_SCANNED_NUMBER <= abs(value) < 1e20
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _MIN_SCANNED_NUMBER
+    )
+
+
+def _as_text(value: str | int | float) -> str:
+    if isinstance(value, str):
+        return value
+    return str(int(value))
 
 
 def _link_problems(site: StringSite, text: str, team: Team) -> Iterator[Reason]:

@@ -6,6 +6,8 @@ Format (docs/contracts.md of the slackgate repository)::
     channels = ["payments-alerts"]
     link_domains = ["example.com"]
     action = "block"                  # or "redact": replace findings and forward
+    [teams.payments.personal_data]    # per class: "block", "redact" or "allow"
+    email = "allow"
 
     [channels.payments-alerts]
     secret = "slackgate/channels/payments-alerts"
@@ -29,8 +31,23 @@ DOMAIN_NAME = re.compile(
 )
 SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 ACTIONS = ("block", "redact")
+PERSONAL_ACTIONS = ("block", "redact", "allow")
+# What a finding of each personal-data class does when the team's `personal_data` does not
+# say. None: the team's `action`, as for secrets (these numbers identify a person or an
+# account on their own, and their leak is a reportable incident). E-mail addresses and phone
+# numbers are in ordinary operational messages every day (an author, an on-call contact):
+# refusing those messages would be a false alarm, forwarding them spreads personal data to
+# every reader of the channel, so they are redacted.
+PERSONAL_DEFAULTS: dict[str, str | None] = {
+    "card": None,
+    "my-number": None,
+    "ssn": None,
+    "iban": None,
+    "email": "redact",
+    "phone": "redact",
+}
 
-TEAM_KEYS = {"channels", "link_domains", "action", "rate_limit_per_minute"}
+TEAM_KEYS = {"channels", "link_domains", "action", "rate_limit_per_minute", "personal_data"}
 CHANNEL_KEYS = {"secret", "url"}
 TOP_LEVEL_KEYS = {"teams", "channels"}
 
@@ -58,6 +75,17 @@ class Team(NamedTuple):
     action: str = "block"
     # Per relay instance (a Lambda container); None means unlimited.
     rate_limit_per_minute: int | None = None
+    # The team's choices per personal-data class ("email" -> "allow"); unnamed classes
+    # follow PERSONAL_DEFAULTS.
+    personal_data: tuple[tuple[str, str], ...] = ()
+
+    def decision(self, category: str) -> str:
+        """What a finding of `category` ("secret" or a personal-data class) does to a message:
+        "block", "redact" or "allow"."""
+        for name, choice in self.personal_data:
+            if name == category:
+                return choice
+        return PERSONAL_DEFAULTS.get(category) or self.action
 
 
 class Registry(NamedTuple):
@@ -201,12 +229,14 @@ def _parse_teams(
         rate = body.get("rate_limit_per_minute")
         if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 1):
             problems.append(f"{where}.rate_limit_per_minute: {rate!r} — use a positive integer")
+        personal = _personal_data(body.get("personal_data"), where, problems)
         teams[slug] = Team(
             slug=slug,
             channels=frozenset(team_channels),
             link_domains=tuple(dict.fromkeys(normalised_domains)),
             action=action if action in ACTIONS else "block",
             rate_limit_per_minute=rate if isinstance(rate, int) else None,
+            personal_data=personal,
         )
     for alias in sorted(set(channels) - set(owners)):
         problems.append(
@@ -214,6 +244,28 @@ def _parse_teams(
             "or remove it"
         )
     return teams
+
+
+def _personal_data(raw: object, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    where = f"{where}.personal_data"
+    classes = ", ".join(PERSONAL_DEFAULTS)
+    if not isinstance(raw, dict):
+        problems.append(
+            f"{where}: must be a table of class = action, e.g. "
+            f'[{where}] with email = "allow" (classes: {classes})'
+        )
+        return ()
+    chosen: list[tuple[str, str]] = []
+    for name, choice in raw.items():
+        if name not in PERSONAL_DEFAULTS:
+            problems.append(f"{where}.{name}: unknown personal-data class — use one of {classes}")
+        elif choice not in PERSONAL_ACTIONS:
+            problems.append(f'{where}.{name}: {choice!r} — use "block", "redact" or "allow"')
+        else:
+            chosen.append((name, choice))
+    return tuple(sorted(chosen))
 
 
 def _string_list(

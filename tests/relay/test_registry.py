@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from shared_gateway.relay.registry import RegistryError, load_registry, parse_registry
+from shared_gateway.relay.registry import (
+    PERSONAL_DEFAULTS,
+    RegistryError,
+    Team,
+    load_registry,
+    parse_registry,
+)
 
 VALID = """
 [teams.payments]
@@ -186,3 +192,74 @@ def test_check_registry_deployable_refuses_plain_urls(tmp_path: Path) -> None:
     result = run_check("--deployable", str(local))
     assert result.returncode == 1
     assert "channels.a.url: a plain webhook URL is for local use only" in result.stderr
+
+
+PERSONAL = '[teams.payments]\nchannels=["a"]\naction="{action}"\n{table}\n[channels.a]\nurl="http://127.0.0.1:1/h"\n'
+
+
+def personal_team(table: str, action: str = "block") -> Team:
+    text = PERSONAL.format(action=action, table=table)
+    return parse_registry(text, "reg.toml").teams["payments"]
+
+
+def test_personal_data_defaults_follow_the_documented_table() -> None:
+    blocking, redacting = personal_team(""), personal_team("", action="redact")
+    # Secrets and the numbers that identify a person or an account follow `action` ...
+    for category in ("secret", "card", "my-number", "ssn", "iban"):
+        assert blocking.decision(category) == "block"
+        assert redacting.decision(category) == "redact"
+    # ... e-mail addresses and phone numbers are redacted whatever `action` says.
+    for category in ("email", "phone"):
+        assert blocking.decision(category) == "redact"
+        assert redacting.decision(category) == "redact"
+    assert set(PERSONAL_DEFAULTS) == {"card", "my-number", "ssn", "iban", "email", "phone"}
+
+
+def test_personal_data_choices_override_the_defaults_class_by_class() -> None:
+    team = personal_team(
+        '[teams.payments.personal_data]\nemail = "allow"\nphone = "block"\nmy-number = "redact"',
+        action="block",
+    )
+    assert team.decision("email") == "allow"
+    assert team.decision("phone") == "block"
+    assert team.decision("my-number") == "redact"
+    assert team.decision("card") == "block"  # not named: the default
+    assert team.decision("secret") == "block"  # `action`, never the personal-data table
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        pytest.param(
+            '[teams.payments.personal_data]\nemial = "allow"',
+            "reg.toml: teams.payments.personal_data.emial: unknown personal-data class — use one"
+            " of card, my-number, ssn, iban, email, phone",
+            id="unknown-class",
+        ),
+        pytest.param(
+            '[teams.payments.personal_data]\nemail = "ignore"',
+            'reg.toml: teams.payments.personal_data.email: \'ignore\' — use "block", "redact"'
+            ' or "allow"',
+            id="unknown-action",
+        ),
+        pytest.param(
+            "[teams.payments.personal_data]\nemail = true",
+            "teams.payments.personal_data.email: True — use",
+            id="action-not-a-string",
+        ),
+        pytest.param(
+            'personal_data = "allow"',
+            "reg.toml: teams.payments.personal_data: must be a table of class = action",
+            id="not-a-table",
+        ),
+        pytest.param(
+            '[teams.payments.personal_data]\nsecret = "allow"',
+            "teams.payments.personal_data.secret: unknown personal-data class",
+            id="secrets-cannot-be-allowed",
+        ),
+    ],
+)
+def test_personal_data_errors_name_the_key_and_the_fix(table: str, expected: str) -> None:
+    with pytest.raises(RegistryError) as caught:
+        parse_registry(PERSONAL.format(action="block", table=table), "reg.toml")
+    assert expected in str(caught.value)
