@@ -9,11 +9,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from .bundling import HANDLER, REGISTRY_NAME, staged_relay_code
+from .bundling import HANDLER, REGISTRY_NAME, relay_runtime_name, staged_relay_code
 from .config import GatewayConfig
 from .log_groups import encrypted_log_group
-
-RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
 class RelayFunction(Construct):
@@ -71,7 +69,8 @@ class RelayFunction(Construct):
             self,
             "Function",
             description="slackgate relay: checks each message and forwards it to Slack",
-            runtime=RUNTIME,
+            # The version whose bytecode the asset ships (see bundling.compile_package).
+            runtime=lambda_.Runtime(relay_runtime_name(), lambda_.RuntimeFamily.PYTHON),
             architecture=lambda_.Architecture.ARM_64,
             handler=HANDLER,
             code=lambda_.Code.from_asset(str(staged_relay_code(config.registry_path))),
