@@ -1,12 +1,15 @@
 """Detection rules for secrets and personal data, kept as data (the way gitleaks keeps its rules).
 
-Adding a detector is one `Rule` in `RULES` (and one test). How the scanner uses a rule:
+Adding a detector is one `Rule` (rule.py) in a table here, in vendor_rules.py or personal.py,
+with its own ``examples`` and ``near_misses`` (tests/relay/test_rule_evidence.py runs them).
+How the scanner uses a rule:
 
 * Keyword rules (``keywords`` set): the scanner finds every occurrence of every keyword in one
   pass per leading character and tries ``pattern.match`` *at* each occurrence. So a pattern
   starts with one of its keywords; context before the keyword goes into a look-behind. A
   keyword written in lower case is found case-insensitively, one holding an upper-case letter
-  exactly as written. No keyword in the text, no regex run: that is the prefilter.
+  exactly as written. No keyword in the text, no regex run: that is the prefilter, and it is
+  also why patterns compile lazily (rule.LazyPattern): most never run in a cold start.
   With ``token=True`` the keywords are looked for only inside runs of 16 or more characters
   of ``[A-Za-z0-9+/_-]`` (far less text than the message): right for rules whose keyword
   always starts or sits in such a run, such as ``ghp_`` + 36 characters.
@@ -20,378 +23,424 @@ a pattern must not need to match a NUL (a match that crosses a join anyway is dr
 the strings involved are scanned one by one, so this costs speed, never correctness).
 The secret is the ``secret`` group when the pattern has one, else the whole match; that span
 is what a finding reports and what redaction replaces.
+
+Bounded work (tests/relay/test_rule_work.py): every repeat is bounded; a long repeat is
+possessive or stops where its own keyword starts again; no repeat nests another that can match
+the same characters. So one attempt reads at most what it matches plus a short bounded window.
 """
 
 from __future__ import annotations
 
-import binascii
-import math
-import re
-from collections import Counter
-from collections.abc import Callable
-from functools import cache
-from typing import NamedTuple
-
-Validator = Callable[[re.Match[str]], bool]
-
-
-class Rule(NamedTuple):
-    id: str
-    description: str
-    pattern: re.Pattern[str]
-    keywords: tuple[str, ...] = ()  # empty: a digit rule (see the module docstring)
-    token: bool = False  # keywords sit inside runs of 16+ base64-alphabet characters
-    validator: Validator | None = None  # a final say on a match, e.g. Luhn or entropy
-    context: tuple[str, ...] = ()  # one of these (lower case) must appear near the match
-    context_window: int = 48  # characters either side of the match searched for `context`
-    reveal: int = 4  # characters kept at each end of the masked excerpt; 0 masks it all
-    generic: bool = False  # yields to a specific rule that found the same text
-    # What the rule is about: "secret", or the personal-data class a team's policy names
-    # ("email", "phone", "iban", "ssn", "card", "my-number", ...).
-    category: str = "secret"
-    # Its evidence, beside it: texts it must find, and look-alikes it must leave alone
-    # (tests/relay run every rule over its own examples).
-    examples: tuple[str, ...] = ()
-    near_misses: tuple[str, ...] = ()
-
-
-# --- validators -------------------------------------------------------------------------
-
-
-def secret_of(match: re.Match[str]) -> str:
-    """The secret a match found: its ``secret`` group if the pattern has one."""
-    if "secret" in match.re.groupindex and match.group("secret") is not None:
-        return match.group("secret")
-    return match.group(0)
-
-
-def shannon_entropy(value: str) -> float:
-    """Bits per character; random base64 scores about 5, English words under 3."""
-    if not value:
-        return 0.0
-    length = len(value)
-    return -sum(n / length * math.log2(n / length) for n in Counter(value).values())
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def _card_issuer_known(digits: str) -> bool:
-    length = len(digits)
-    two, four = int(digits[:2]), int(digits[:4])
-    if digits[0] == "4":
-        return length in (13, 16, 19)  # Visa
-    if 51 <= two <= 55 or 2221 <= four <= 2720:
-        return length == 16  # Mastercard
-    if two in (34, 37):
-        return length == 15  # American Express
-    if 300 <= int(digits[:3]) <= 305 or two in (36, 38, 39):
-        return 14 <= length <= 19  # Diners Club
-    if 3528 <= four <= 3589:
-        return 16 <= length <= 19  # JCB
-    if two in (50, 56, 57, 58) or digits[0] == "6":
-        return 13 <= length <= 19  # Discover, UnionPay, Maestro
-    return False
-
-
-def card_number_valid(match: re.Match[str]) -> bool:
-    digits = re.sub(r"[ -]", "", secret_of(match))
-    return 13 <= len(digits) <= 19 and _card_issuer_known(digits) and luhn_valid(digits)
-
-
-def my_number_check_digit(first_eleven: str) -> int:
-    """The check digit of a Japanese individual number (My Number) from its first 11 digits.
-
-    Official algorithm: P(n) is the n-th digit counting from the right of the 11, Q(n) is
-    n + 1 for n <= 6 and n - 5 above; the check digit is 0 when sum(P*Q) mod 11 <= 1, else
-    11 minus that remainder.
-    """
-    total = 0
-    for n, char in enumerate(reversed(first_eleven), start=1):
-        total += int(char) * (n + 1 if n <= 6 else n - 5)
-    remainder = total % 11
-    return 0 if remainder <= 1 else 11 - remainder
-
-
-def my_number_valid(match: re.Match[str]) -> bool:
-    digits = re.sub(r"[ -]", "", secret_of(match))
-    return len(digits) == 12 and my_number_check_digit(digits[:11]) == int(digits[11])
-
-
-def _classes(value: str) -> int:
-    return (
-        any(c.islower() for c in value)
-        + any(c.isupper() for c in value)
-        + any(c.isdigit() for c in value)
-        + any(not c.isalnum() for c in value)
-    )
-
-
-def random_looking(min_entropy: float, min_classes: int = 2) -> Validator:
-    """A token that is not a word: enough entropy and a mix of character classes."""
-
-    def validator(match: re.Match[str]) -> bool:
-        value = secret_of(match)
-        return _classes(value) >= min_classes and shannon_entropy(value) >= min_entropy
-
-    return validator
-
-
-def aws_secret_valid(match: re.Match[str]) -> bool:
-    value = secret_of(match)
-    # Random base64 always mixes cases; a hex digest (git SHA) has one case only.
-    return (
-        any(c.islower() for c in value)
-        and any(c.isupper() for c in value)
-        and shannon_entropy(value) >= 4.0
-    )
-
-
-def jwt_valid(match: re.Match[str]) -> bool:
-    import json  # only a JWT-shaped match gets here; keeps import time off the cold start
-
-    header = match.group(0).split(".", 1)[0].translate(_URLSAFE_TO_STANDARD)
-    try:
-        decoded = json.loads(binascii.a2b_base64(header + "=" * (-len(header) % 4)))
-    except (ValueError, binascii.Error):
-        return False
-    return isinstance(decoded, dict) and "alg" in decoded
-
-
-_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
-
-
-# Template variables, masks and empty markers: a key=value that only names or hides a secret.
-_PLACEHOLDER = r"""(?ix)
-    [*x.#?-]+                                  # ****, xxxx, ...
-    | \$\{?[a-z_][\w.]*\}?                     # $VAR, ${VAR}
-    | \{\{.*\}\} | \{[a-z_][\w.]*\} | %[sd]    # {{ var }}, {var}, %s
-    | \[redacted[^\]]*\]? | redacted | <[^>]*>? | (?:null|none|nil|true|false|undefined)
-    | (?:https?://|/|~/|\./).*                 # a URL or path: where a secret lives, not it
-    """
-# Key names that mention a secret without holding one: token_count, password_policy, ...
-_BENIGN_KEY_SUFFIX = (
-    r"(?i)[_.-]?(?:count|type|types|len|length|size|limit|min|max|expires?|expiry|expires_in|"
-    r"ttl|url|uri|endpoint|path|file|name|names|field|arn|id|ids|policy|hint|prompt|reset|"
-    r"changed|updated|created|rotated|version|ref|label|kind|format|usage|used)$"
+from .rule import LazyPattern, Rule, fake_alnum, fake_base64, lazy
+from .validators import (
+    Validator,
+    aws_secret_valid,
+    basic_auth_valid,
+    card_number_valid,
+    generic_secret_valid,
+    is_placeholder,
+    jwt_valid,
+    luhn_valid,
+    my_number_check_digit,
+    my_number_valid,
+    random_looking,
+    secret_of,
+    shannon_entropy,
+    url_password_valid,
 )
+from .vendor_rules import VENDOR_RULES
 
+__all__ = [
+    "RULES",
+    "LazyPattern",
+    "Rule",
+    "Validator",
+    "card_number_valid",
+    "is_placeholder",
+    "luhn_valid",
+    "my_number_check_digit",
+    "my_number_valid",
+    "random_looking",
+    "secret_of",
+    "shannon_entropy",
+]
 
-@cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    # Validator-only patterns compile on first use, off the import path.
-    return re.compile(pattern)
-
-
-def is_placeholder(value: str) -> bool:
-    return _compiled(_PLACEHOLDER).fullmatch(value) is not None
-
-
-def generic_secret_valid(match: re.Match[str]) -> bool:
-    if _compiled(_BENIGN_KEY_SUFFIX).search(match.group("suffix") or ""):
-        return False
-    value = match.group("secret")
-    if is_placeholder(value) or value.isdigit():
-        return False
-    entropy = shannon_entropy(value)
-    if value.isalpha() and (value.islower() or value.isupper()):
-        # A single-case word needs to be long and varied to count as a passphrase.
-        return len(value) >= 16 and entropy >= 3.3
-    return entropy >= 2.5
-
-
-def url_password_valid(match: re.Match[str]) -> bool:
-    return not is_placeholder(match.group("secret"))
-
-
-# --- the rules --------------------------------------------------------------------------
-
-# Bounded (an 8192-bit RSA key in PEM is under 7,000 characters): an unbounded body lets a
-# BEGIN line repeated thousands of times cost one scan to the end of the text each.
+# An 8192-bit RSA key in PEM is under 7,000 characters.
 _KEY_BODY_MAX = 16_000
-_BASE64_BODY = rf"[A-Za-z0-9+/=:,\s-]{{0,{_KEY_BODY_MAX}}}[A-Za-z0-9+/=]"
+_PEM_LABEL = r"[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
 
 
 def _lookbehind_any(words: list[str]) -> str:
     """One look-behind per width (Python needs fixed-width look-behinds) for `words`."""
     by_width: dict[int, list[str]] = {}
     for word in words:
-        by_width.setdefault(len(word.replace("[_.-]", "_")), []).append(word)
+        by_width.setdefault(len(word.replace("[_. -]", "_")), []).append(word)
     return "|".join(f"(?<={'|'.join(group)})" for _, group in sorted(by_width.items()))
 
 
-# Qualifiers that turn a bare "key" into a secret's name (api_key, PrivateKey, x-api-key).
-_KEY_QUALIFIERS = "api access private secret client signing encryption master auth license"
-_KEY_LOOKBEHIND = _lookbehind_any(
-    [q for word in _KEY_QUALIFIERS.split() for q in (word, word + "[_.-]")]
+# Qualifiers that turn a bare "key" into a secret's name (api_key, PrivateKey, x-api-key,
+# app key, AccountKey, SharedAccessKey).
+_KEY_QUALIFIERS = (
+    "api access private secret client signing encryption master auth license app account "
+    "storage shared consumer subscription webhook hmac session sas"
 )
-# After a keyword: the rest of the key name (joined by _ . - or camelCase), quotes, operator.
-_KEY_REST = r"(?P<suffix>(?:[_.-]|[A-Z])[\w.-]{0,30}?)?[\"']?\s{0,3}(?::=|=>|[:=])\s{0,3}"
+_KEY_LOOKBEHIND = _lookbehind_any(
+    [q for word in _KEY_QUALIFIERS.split() for q in (word, word + "[_. -]")]
+)
+# The key name: a secret word, then the rest of the name (joined by _ . - or camelCase).
+# Not after ":" or "/": that is an ARN or path segment (arn:...:secret:prod/db-AbCdEf).
+_SECRET_NAME = (
+    r"(?<![:/])(?i:(?P<name>passw(?:or)?d|passphrase|passcode|(?<![a-z])pass|pwd|secret|token"
+    rf"|credentials?|(?:{_KEY_LOOKBEHIND})key))"
+    r"(?P<suffix>(?:[_.-]|(?<=[a-z])[A-Z])[\w.-]{0,30}?)?"
+)
+# A value: quoted (anything to the closing quote, spaces and ; included) or bare (up to
+# whitespace; a ";" only when no `Key=` pair follows it, as in connection strings).
+_VALUE = (
+    r"(?P<q>[\"'`])?(?P<secret>(?(q)[^\"'`\n\x00\\]"
+    r"|(?:[^\s\"'`,;<>()\[\]{}=\\]|;(?![ \t]{0,3}[A-Za-z][\w .]{0,30}=))){6,200}+={0,3})"
+)
 
-RULES: tuple[Rule, ...] = (
+# After the name: its closing quote (JSON, also \"escaped\"), spaces (aligned), an operator.
+_OPERATOR = r"\\?[\"']?[ \t]{0,40}(?::=|=>|[:=])[ \t]{0,8}\\?"
+
+_SLACK = "xox"
+_PRIVATE_KEY = (
+    rf"-----BEGIN{_PEM_LABEL}"
+    # The body: base64 lines and their RFC 1421 headers (Proc-Type: 4,ENCRYPTED), also with
+    # JSON's \n escapes; possessive and stopping at the next "-----", so a header repeated
+    # thousands of times costs what it spans, once.
+    rf"(?:[A-Za-z0-9+/=:,.\\ \t\r]|\n(?!\x00)|-(?!----)){{0,{_KEY_BODY_MAX}}}+"
+    rf"(?:-----END{_PEM_LABEL})?"
+)
+_PEM_RSA = "\n".join(
+    [
+        "-----BEGIN " + "RSA PRIVATE KEY-----",
+        fake_base64(64),
+        fake_base64(64, 3),
+        "-----END " + "RSA PRIVATE KEY-----",
+    ]
+)
+
+CORE_RULES: tuple[Rule, ...] = (
     Rule(
         id="aws-access-key-id",
         description="AWS access key id",
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])"
         ),
         keywords=("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+        examples=("aws_access_key_id = AKIA" + "IOSFODNN7EXAMPLE",),  # AWS's documented example
+        near_misses=("AKIA is the prefix of long-term AWS access keys", "AKIA" + "IOSFODNN7EXAMPL"),
     ),
     Rule(
         id="aws-secret-access-key",
         description="AWS secret access key",
         # Either named by a "secret" key, or following an access key id within a few lines.
-        pattern=re.compile(
+        pattern=lazy(
             r"(?:(?i:secret)[\w.-]{0,30}?[\"']?\s{0,3}(?::=|=>|[:=])\s{0,3}[\"']?"
             r"|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])[^\x00]{1,160}?)"
             r"(?<![A-Za-z0-9/+])(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         keywords=("secret", "AKIA", "ASIA"),
         validator=aws_secret_valid,
+        examples=(f"aws_secret_access_key = {fake_base64(40)}",),
+        near_misses=("secret: 3f786850e387550fdab836ed7d6dc881de23001b",),
     ),
     Rule(
         id="private-key",
         description="private key",
-        pattern=re.compile(
-            r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-            rf"(?:[^\x00]{{0,{_KEY_BODY_MAX}}}?"
-            r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-            rf"|{_BASE64_BODY})?"
-        ),
+        pattern=lazy(_PRIVATE_KEY),
         keywords=("-----begin",),
+        examples=(_PEM_RSA, "-----BEGIN " + f"OPENSSH PRIVATE KEY-----\n{fake_base64(70)}"),
+        near_misses=(
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+            "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----",
+        ),
     ),
     Rule(
         id="slack-token",
         description="Slack token",
-        pattern=re.compile(
-            r"(?<![A-Za-z0-9])(?:xox[abeoprs]|xapp)(?:\.xox[bp])?-[0-9A-Za-z][0-9A-Za-z-]{10,250}"
+        # xoxb-<team>-<bot>-<secret>, xoxp-..., xoxe.xoxp-1-..., xapp-1-<app>-<n>-<hex>: digits
+        # first, then dash-separated runs (a run cannot hold a dash, so no run overlaps the next).
+        pattern=lazy(
+            rf"(?<![A-Za-z0-9])(?:{_SLACK}[abeoprs]|xapp)(?:\.{_SLACK}[bp])?-[0-9]{{1,16}}"
+            r"(?:-[0-9A-Za-z]{1,250}+){1,5}"
         ),
-        keywords=("xox", "xapp-"),
+        keywords=(_SLACK, "xapp-"),
         token=True,
         validator=random_looking(3.0),
+        examples=(f"token {_SLACK}b-123456789012-1234567890123-{fake_alnum(24)} end",),
+        near_misses=(f"{_SLACK}b-not-a-token", f"{_SLACK}b-{_SLACK}b-{_SLACK}b-"),
     ),
     Rule(
         id="slack-webhook-url",
         description="Slack webhook URL",
-        pattern=re.compile(
-            r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,250}"
-        ),
+        pattern=lazy(r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,250}"),
         keywords=("hooks.slack.com",),
+        examples=(
+            f"post to https://hooks.slack.com/services/T{fake_alnum(10)}/B{fake_alnum(10, 1)}/"
+            f"{fake_alnum(24, 2)} now",
+        ),
+        near_misses=("see https://hooks.slack.com/ for docs",),
     ),
     Rule(
         id="github-token",
         description="GitHub token",
-        pattern=re.compile(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])"),
+        pattern=lazy(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])"),
         keywords=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
         token=True,
+        examples=(f"GITHUB_TOKEN=ghp_{fake_alnum(36)}",),
+        near_misses=("ghp_ is the prefix of classic tokens", f"ghp_{fake_alnum(30)}"),
     ),
     Rule(
         id="github-fine-grained-token",
         description="GitHub fine-grained personal access token",
-        pattern=re.compile(r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{60,244}(?![A-Za-z0-9_])"),
+        pattern=lazy(r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{60,244}(?![A-Za-z0-9_])"),
         keywords=("github_pat_",),
         token=True,
+        examples=(f"pat: github_pat_{fake_alnum(22)}_{fake_alnum(59, 3)}",),
+        near_misses=("github_pat_ is the prefix of fine-grained tokens",),
     ),
     Rule(
         id="google-api-key",
         description="Google API key",
-        pattern=re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
+        pattern=lazy(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
         keywords=("AIza",),
         token=True,
+        examples=(f"https://maps.example.com/?key=AIza{fake_alnum(35)}",),
+        near_misses=(f"AIza{fake_alnum(30)}",),
     ),
     Rule(
         id="stripe-secret-key",
         description="Stripe secret or restricted key",
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![A-Za-z0-9])[sr]k_(?:live|test|prod)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])"
         ),
         keywords=("sk_", "rk_"),
         token=True,
+        examples=(f"stripe sk_live_{fake_alnum(24)}", f"stripe rk_test_{fake_alnum(24, 1)}"),
+        near_misses=("pk_live_ keys are public", "sk_live_short"),
     ),
     Rule(
         id="anthropic-api-key",
         description="Anthropic API key",
-        pattern=re.compile(r"(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,250}"),
+        pattern=lazy(r"(?<![A-Za-z0-9_-])sk-ant-[a-z]{2,8}[0-9]{2}-[A-Za-z0-9_-]{20,250}+"),
         keywords=("sk-ant-",),
         token=True,
         validator=random_looking(3.0),
+        examples=(f"ANTHROPIC_API_KEY=sk-ant-api03-{fake_base64(93, urlsafe=True)}",),
+        near_misses=("sk-ant-api03-" + "x" * 40, "sk-ant-sk-ant-sk-ant-"),
     ),
     Rule(
         id="openai-api-key",
         description="OpenAI API key",
-        pattern=re.compile(
-            r"(?<![A-Za-z0-9_-])sk-(?!ant-)(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,250}"
-            r"(?![A-Za-z0-9_-])"
+        # sk-<48 alphanumerics> (legacy), sk-proj-/sk-svcacct-/sk-admin-<long url-safe>. A
+        # pod or job name (sk-batch-runner-7d9f8b6c5-x2k4p) has neither shape.
+        pattern=lazy(
+            r"(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-(?:(?!sk-)[A-Za-z0-9_-]){40,250}+"
+            r"|[A-Za-z0-9]{48}(?![A-Za-z0-9_-]))"
         ),
         keywords=("sk-",),
         token=True,
         validator=random_looking(3.5, min_classes=3),
+        examples=(
+            f"OPENAI_API_KEY=sk-proj-{fake_base64(64, urlsafe=True)}",
+            f"key sk-{fake_alnum(48)}",
+        ),
+        near_misses=(
+            "sk-batch-runner-7d9f8b6c5-x2k4p",
+            "sk-learn-is-a-library-for-machine-learning",
+        ),
     ),
     Rule(
         id="jwt",
         description="JSON Web Token",
-        pattern=re.compile(
-            r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{13,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"
+        # A header never holds "eyJ" again: each attempt stops at the next one, so a text of
+        # repeated "eyJ" costs one read, not one per occurrence.
+        pattern=lazy(
+            r"(?<![A-Za-z0-9_-])eyJ(?:(?!eyJ)[A-Za-z0-9_-]){13,2000}+\.[A-Za-z0-9_-]{2,8192}+"
+            r"\.[A-Za-z0-9_-]{0,2048}+"
         ),
         keywords=("eyJ",),
         token=True,
         validator=jwt_valid,
+        examples=(
+            # {"alg":"HS256","typ":"JWT"} . {"sub":"1234"} . signature
+            "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0In0."
+            + fake_base64(43, urlsafe=True),
+        ),
+        near_misses=("eyJub3QiOiJhIGp3dCJ9 is just base64 of JSON",),
     ),
     Rule(
         id="url-credentials",
         description="password in a URL",
-        pattern=re.compile(
+        pattern=lazy(
             r"://[^\s/?#@:'\"<>\\]{1,128}:(?P<secret>[^\s/?#'\"<>\\]{1,256})@(?=[A-Za-z0-9\[])"
         ),
         keywords=("://",),
         validator=url_password_valid,
+        examples=(f"postgres://app:Pw{fake_alnum(10)}@db.internal:5432/x",),
+        near_misses=("ssh://git@github.com/org/repo.git", "https://user:${PASSWORD}@example.com/"),
     ),
     Rule(
         id="bearer-token",
         description="bearer token",
-        pattern=re.compile(r"(?i:bearer)\s{1,3}(?P<secret>[A-Za-z0-9._~+/-]{20,2048}=*)"),
+        pattern=lazy(r"(?i:bearer)\s{1,3}(?P<secret>[A-Za-z0-9._~+/-]{20,2048}+=*)"),
         keywords=("bearer",),
         validator=random_looking(3.5),
         generic=True,
+        examples=(f"Authorization: Bearer {fake_alnum(40)}",),
+        near_misses=("Authorization: Bearer <token>",),
+    ),
+    Rule(
+        id="basic-auth",
+        description="HTTP basic credentials",
+        pattern=lazy(
+            r"(?i:basic)[ \t]{1,3}(?P<secret>[A-Za-z0-9+/]{6,400}+={0,2})(?![A-Za-z0-9+/=])"
+        ),
+        keywords=("basic",),
+        validator=basic_auth_valid,  # base64 of user:password, decoded and checked
+        examples=(
+            "Authorization: Basic YWxpY2U6czNjcmV0LVBhc3M=",  # alice:s3cret-Pass
+            "curl -H 'Authorization: basic Ym9iOmh1bnRlcjI='",  # bob:hunter2
+        ),
+        near_misses=(
+            "basic information about the service",
+            "Authorization: Basic dXNlcm5hbWU=",  # "username", no colon
+            "Authorization: Basic dXNlcjo8cGFzc3dvcmQ+",  # user:<password>
+        ),
     ),
     Rule(
         id="generic-secret",
         description="secret in a key=value pair",
-        pattern=re.compile(
-            rf"(?i:(?:{_KEY_LOOKBEHIND})key|passw(?:or)?d|pwd|secret|token|credentials?)"
-            rf"{_KEY_REST}[\"'`]?(?P<secret>[^\s\"'`,;<>()\[\]{{}}]{{8,200}})"
-        ),
-        keywords=("password", "passwd", "pwd", "secret", "token", "key", "credential"),
+        # env files, YAML, JSON, INI/TOML, connection strings, HTTP headers (X-Api-Key: ...),
+        # aligned configuration (key      = value).
+        pattern=lazy(_SECRET_NAME + _OPERATOR + _VALUE),
+        keywords=("pass", "pwd", "secret", "token", "key", "credential"),
         validator=generic_secret_valid,
         generic=True,
+        examples=(
+            "password=Zx9!" + fake_alnum(10),
+            f'{{"db_password": "{fake_alnum(14)}"}}',
+            f"client_secret: {fake_alnum(32)}",
+            f"X-Api-Key: {fake_alnum(32)}",
+            f"DB_PASS={fake_alnum(16)}",
+            f"app key = {fake_alnum(24)}",
+            f"api_key          = {fake_alnum(24)}",
+            f"Server=db;User Id=app;Password=Pa;{fake_alnum(8)};Database=orders",
+            "Server=db;Password=hunter2!x;Database=orders",
+            "passphrase: 'correct horse battery staple'",
+            f"auth_token = '{fake_alnum(32)}'",
+            f"credentials => {fake_alnum(32)}",
+        ),
+        near_misses=(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
+            "existingSecret: name",
+            "existingSecret: prod-db-credentials",
+            "secretName: my-tls",
+            "secretKeyRef: app-credentials",
+            "password: ${DB_PASSWORD}",
+            'password: "${DB_PASSWORD}"',
+            "token: <redacted>",
+            "password: required",
+            "token: expired",
+            "tokenizer: bert-base-uncased",
+            "token_count=12345678",
+            "password_policy: strong-and-long",
+            "PWD=/home/app/service",
+            "monkey=bananas12345",
+            "bypass=everything-ok",
+            "password=********",
+        ),
+    ),
+    Rule(
+        id="cli-secret-flag",
+        description="secret on a command line",
+        # --password x, --password=x, --db-password 'x', --api-key x, --token x.
+        pattern=lazy(
+            r"--(?:[a-z0-9]{1,20}-){0,2}(?P<name>password|passwd|pass|token|secret|api-key|apikey"
+            r"|client-secret|secret-key|access-key)(?:=|[ \t]{1,3})[\"']?"
+            r"(?P<secret>[^\s\"'\x00-][^\s\"'\x00]{5,200}+)"
+        ),
+        keywords=("--",),
+        validator=lambda m: (
+            not is_placeholder(m.group("secret")) and shannon_entropy(m.group("secret")) >= 2.5
+        ),
+        examples=(
+            f"mysqladmin --password {fake_alnum(12)} status",
+            f"vault login --token={fake_alnum(26)}",
+            f"deploy --db-password 'Zx9!{fake_alnum(8)}'",
+        ),
+        near_misses=(
+            "use --password to set it",
+            "--token $TOKEN",
+            "--password-file /run/secrets/db",
+        ),
+    ),
+    Rule(
+        id="cli-password-short-flag",
+        description="password on a command line (-p)",
+        # mysql -pSECRET (attached), sshpass -p SECRET: only with such a tool named nearby.
+        pattern=lazy(
+            r"(?:(?<=sshpass )-p[ \t]{1,3}|(?<![\w-])-p)[\"']?"
+            r"(?P<secret>[^\s\"'\x00-][^\s\"'\x00]{5,100}+)"
+        ),
+        keywords=("-p",),
+        context=("mysql", "mariadb", "sshpass"),
+        validator=lambda m: (
+            not is_placeholder(m.group("secret")) and shannon_entropy(m.group("secret")) >= 2.5
+        ),
+        examples=(
+            f"mysql -u root -p{fake_alnum(12)} orders",
+            f"sshpass -p '{fake_alnum(12)}' ssh host",
+        ),
+        near_misses=("mysql -u root -p orders", "mkdir -p /var/lib/mysql"),
     ),
     Rule(
         id="payment-card-number",
         description="payment card number",
         # 13-19 digits in a row, or grouped as printed: 4-4-4-4 or 4-6-5 (4-6-4), with one
         # kind of separator. Other groupings are dates, phone and order numbers.
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![\w.-])(?P<secret>\d{13,19}(?![\w-])"
             r"|\d{4}(?P<sep>[ -])(?:\d{4}(?P=sep)\d{4}(?P=sep)\d{4}|\d{6}(?P=sep)\d{4,5})(?![\w-]))"
         ),
         validator=card_number_valid,
+        category="card",
+        examples=(
+            "card 4111111111111111 exp 12/30",
+            "card 5555 5555 5555 4444",
+            "amex 3782 822463 10005",
+        ),
+        near_misses=("order 4111111111111112 shipped", "order 1234 5678 9012 3456 shipped"),
     ),
     Rule(
         id="jp-my-number",
         description="Japanese individual number (My Number)",
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![\w.-])(?P<secret>\d{12}(?![\w-])"
             r"|(?<!\d[ -])\d{4}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?![\w-]|(?P=sep)\d))"
         ),
         validator=my_number_valid,
         context=("マイナンバー", "個人番号", "my number", "mynumber", "my_number", "my-number"),
         reveal=0,
+        category="my-number",
+        # 123456789018: check digit 8 for 12345678901.
+        examples=("マイナンバー: 123456789018", "個人番号は1234-5678-9018です"),
+        near_misses=("my number 123456789017", "invoice 123456789018 issued"),
     ),
 )
+
+
+def _personal_rules() -> tuple[Rule, ...]:
+    try:
+        from .personal import PERSONAL_RULES
+    except ModuleNotFoundError as error:  # personal.py not in this build
+        if error.name != f"{__package__}.personal":
+            raise
+        return ()
+    return tuple(PERSONAL_RULES)
+
+
+RULES: tuple[Rule, ...] = CORE_RULES + VENDOR_RULES + _personal_rules()
