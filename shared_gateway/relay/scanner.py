@@ -3,9 +3,12 @@
 ``scan_many`` looks at all strings of a payload in one batch: it normalises each string
 (NFKC, format characters such as zero-width spaces removed), joins them with a separator no
 rule matches across, and makes one pass per keyword family over the joined text, trying a
-rule's pattern only where one of its keywords occurs. Percent-encoded tokens and base64 runs
-are decoded and scanned too; a secret found inside one is reported with the span of the whole
-encoded run.
+rule's pattern only where one of its keywords occurs. Encoded runs (percent,
+HTML entities, base64 and base64url, base32, hex, gzip and zlib inside them, reversed text,
+combining marks: see decoders.py) are decoded and scanned too, up to decoders.MAX_DEPTH
+layers; a secret found inside one is reported with the span of the whole encoded run and
+says how it was encoded. What the decoders' bounds keep from being inspected is reported as
+an ``encoded-content`` finding, never passed unread.
 
 Spans refer to the normalised text (``normalize(text)``), which is also what ``redact``
 returns with every finding replaced by ``[redacted:<rule>]``.
@@ -13,12 +16,14 @@ returns with every finding replaced by ``[redacted:<rule>]``.
 
 from __future__ import annotations
 
-import binascii
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import NamedTuple
 
+from . import decoders
+from .confusables import SOURCES, TARGETS
 from .normalize import normalize, normalize_many
 from .reasons import mask
 from .rules import RULES, Rule
@@ -31,20 +36,18 @@ class Finding(NamedTuple):
     masked: str  # masked excerpt of the secret, safe to show and log
     start: int  # span in the normalised text; for a secret inside an encoded run,
     end: int  # the span of that whole run
-    description: str  # short human text, e.g. "AWS access key id"
+    description: str  # short human text, e.g. "AWS access key id (base64 → gzip)"
+    encoding: str = ""  # how the text holding it was encoded, e.g. "base64 → gzip"; "" if not
 
 
 # Between the strings of a batch. Patterns stop at a newline or a NUL (see rules.py); a match
 # that still crosses it is discarded and the strings involved are scanned one by one.
 _SEPARATOR = "\n\x00\n"
-_MAX_DEPTH = 2  # decoding rounds: base64 inside percent-encoding is caught, deeper is not
 _MASK_MAX = 40  # a masked excerpt never grows past this, however long the secret
-_MIN_BASE64 = 20  # shortest base64 run worth decoding
 _MIN_TOKEN = 16  # shortest run the token keywords are looked for in
-_MAX_PERCENT_TOKENS = 64  # percent-encoded tokens of one text decoded one by one
 
-# (start, end, rule index, secret value, found in a decoded variant)
-_Hit = tuple[int, int, int, str, bool]
+# (start, end, rule index, secret value, how its text was encoded: "" when it was not)
+_Hit = tuple[int, int, int, str, str]
 _Recorder = Callable[[int, re.Match[str]], bool]
 
 
@@ -107,12 +110,6 @@ _DIGIT_TABLE = _byte_table({"d": "0123456789", "s": " -"})
 # context words is in play, the 12-digit ids and numbers common in logs are not even visited.
 _DIGIT_NEEDLES = (b"d" * 12, b"ddddsdddd")
 _CARD_NEEDLES = (b"d" * 13, b"ddddsdddd")
-_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
-_HEX_AND_DASH = "0123456789abcdefABCDEF-"
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
-_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
-_NON_SPACE = re.compile(r"\S*")
-_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
 def scan(text: str) -> list[Finding]:
@@ -123,7 +120,7 @@ def scan(text: str) -> list[Finding]:
 def scan_many(texts: Sequence[str]) -> list[list[Finding]]:
     """Findings for each string, index-aligned with `texts`; one batch for speed."""
     normalised = normalize_many(list(texts))
-    return [_findings(hits) for hits in _scan_batch(normalised, 0)]
+    return [_findings(hits) for hits in _scan_batch(normalised, 0, decoders.Budget())]
 
 
 def redact(text: str, findings: Sequence[Finding]) -> str:
@@ -151,11 +148,29 @@ def redact(text: str, findings: Sequence[Finding]) -> str:
 
 
 def _ascii_view(text: str) -> str:
-    # Same length as the text, so spans carry over; rules only match ASCII anyway.
-    return text if text.isascii() else text.encode("ascii", "replace").decode("ascii")
+    # Same length as the text, so spans carry over; rules only match ASCII anyway. Look-alike
+    # letters and other scripts' digits (Cyrillic а, Greek Ο, Arabic-Indic ٣) read as the
+    # ASCII they show, the rest as "?".
+    if text.isascii():
+        return text
+    if _may_look_ascii().search(text) is not None:
+        text = text.translate(_look_alikes())
+    return text.encode("ascii", "replace").decode("ascii")
 
 
-def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
+@cache
+def _look_alikes() -> dict[int, int]:
+    return str.maketrans(SOURCES, TARGETS)
+
+
+@cache
+def _may_look_ascii() -> re.Pattern[str]:
+    # Outside ASCII, kana, CJK and Hangul (none of which is mapped): most Japanese text has
+    # no such character and is never translated character by character.
+    return re.compile("[^\x00-\x7f\u3000-\u9fff\uac00-\ud7a3\uff00-\uffef]")
+
+
+def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[list[_Hit]]:
     """Hits per (already normalised) text."""
     views = [_ascii_view(text) for text in texts]
     joined = _SEPARATOR.join(views)
@@ -186,7 +201,7 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
         text = texts[index]
         if rule.context and not _context_near(text, start, end, rule):
             return False
-        hits[index].append((start, end, rule_index, text[start:end], False))
+        hits[index].append((start, end, rule_index, text[start:end], ""))
         return True
 
     data = joined.encode("ascii")
@@ -224,18 +239,35 @@ def _scan_batch(texts: list[str], depth: int) -> list[list[_Hit]]:
 
     _scan_digit_sequences(joined, data, lowered, texts, record)
 
-    if depth < _MAX_DEPTH:
-        variants = _percent_variants(joined, texts, starts)
-        variants += _base64_variants(joined, token_spans, tokens, starts)
-        if variants:
-            decoded = _scan_batch(normalize_many([v[3] for v in variants]), depth + 1)
-            for (index, start, end, _), variant_hits in zip(variants, decoded, strict=True):
-                for _, _, rule_index, value, _ in variant_hits:
-                    hits[index].append((start, end, rule_index, value, True))
+    if depth < decoders.MAX_DEPTH:
+        found = decoders.variants(joined, data, texts, starts, token_spans, depth, budget)
+        _record_uninspected(budget, hits)
+        if found:
+            decoded = _scan_batch(normalize_many([v.text for v in found]), depth + 1, budget)
+            for variant, variant_hits in zip(found, decoded, strict=True):
+                for _, _, rule_index, value, inner in variant_hits:
+                    encoding = f"{variant.encoding} → {inner}" if inner else variant.encoding
+                    if rule_index == _UNINSPECTED:
+                        encoding = inner  # why it was not read
+                    hits[variant.index].append(
+                        (variant.start, variant.end, rule_index, value, encoding)
+                    )
+    else:
+        # One layer more than is peeled: what it decodes to is not read, so it is reported.
+        deeper = decoders.variants(joined, data, texts, starts, token_spans, depth, budget)
+        budget.overflow.extend((v.index, v.start, v.end, decoders.TOO_DEEP) for v in deeper)
+        _record_uninspected(budget, hits)
 
     for index in crossed:
-        hits[index] = _scan_batch([texts[index]], depth)[0]
+        hits[index] = _scan_batch([texts[index]], depth, budget)[0]
     return hits
+
+
+def _record_uninspected(budget: decoders.Budget, hits: list[list[_Hit]]) -> None:
+    """The runs of this batch the decoders' bounds kept from being read, as hits."""
+    for index, start, end, why in budget.overflow:
+        hits[index].append((start, end, _UNINSPECTED, "", why))
+    budget.overflow.clear()
 
 
 def _token_spans(data: bytes) -> list[tuple[int, int]]:
@@ -316,90 +348,6 @@ def _context_finders(rule: Rule) -> tuple[list[re.Pattern[str]], tuple[str, ...]
 _CONTEXT_FINDERS = {index: _context_finders(RULES[index]) for index in _DIGIT_RULES}
 
 
-# (text index, start, end, decoded text): an encoded run and what it decodes to.
-_Variant = tuple[int, int, int, str]
-
-
-def _percent_variants(joined: str, texts: list[str], starts: list[int]) -> list[_Variant]:
-    """Each whitespace-delimited token holding %XX escapes, percent-decoded."""
-    if "%" not in joined:
-        return []
-    variants: list[_Variant] = []
-    per_text: dict[int, int] = {}
-    covered = -1
-    for escape in _PERCENT_ESCAPE.finditer(joined):
-        position = escape.start()
-        if position < covered:
-            continue
-        index = bisect_right(starts, position) - 1
-        base = starts[index]
-        # Look back no further than the previous token: searching back to the start of a long
-        # text for every token would make "%41 %41 ..." cost quadratic time.
-        floor = max(base, covered)
-        token_start = max(floor, *(joined.rfind(c, floor, position) + 1 for c in " \t\r\n"))
-        token_end = _NON_SPACE.match(joined, position).end()  # type: ignore[union-attr]
-        covered = token_end
-        token = texts[index][token_start - base : token_end - base]
-        decoded = _ESCAPES.sub(_decode_escapes, token)
-        if decoded != token:
-            variants.append((index, token_start - base, token_end - base, decoded))
-            per_text[index] = per_text.get(index, 0) + 1
-            if per_text[index] > _MAX_PERCENT_TOKENS:
-                # Thousands of tiny tokens ("%41 %41 ...") would each be scanned on their
-                # own: decode the whole text once instead (a finding then spans all of it).
-                variants = [v for v in variants if v[0] != index]
-                text = texts[index]
-                variants.append((index, 0, len(text), _ESCAPES.sub(_decode_escapes, text)))
-                covered = base + len(text)
-    return variants
-
-
-def _decode_escapes(escapes: re.Match[str]) -> str:
-    # As urllib.parse.unquote does: a run of escapes is UTF-8, bad bytes become U+FFFD.
-    return bytes.fromhex(escapes.group().replace("%", "")).decode("utf-8", "replace")
-
-
-def _base64_variants(
-    joined: str, token_spans: list[tuple[int, int]], tokens: list[str], starts: list[int]
-) -> list[_Variant]:
-    """Each run of 20+ base64 characters (either alphabet) that decodes to readable text."""
-    variants: list[_Variant] = []
-    for (start, end), token in zip(token_spans, tokens, strict=True):
-        # Cheap rejections first: hex digests and UUIDs, single-case words and ids are not
-        # base64 of text (which always mixes cases).
-        if len(token) < _MIN_BASE64 or token.islower() or token.isupper():
-            continue
-        if not token.strip(_HEX_AND_DASH):
-            continue
-        while end < len(joined) and joined[end] == "=" and end - start < len(token) + 2:
-            end += 1  # padding belongs to the run
-        decoded = _decode_base64(joined[start:end])
-        if decoded is not None:
-            index = bisect_right(starts, start) - 1
-            base = starts[index]
-            variants.append((index, start - base, end - base, decoded))
-    return variants
-
-
-def _decode_base64(run: str) -> str | None:
-    """The text a base64 run carries, or None when it is not mostly printable UTF-8."""
-    core = run.rstrip("=")
-    if "-" in core or "_" in core:
-        if "+" in core or "/" in core:
-            return None  # two alphabets mixed: an identifier, not an encoding
-        core = core.translate(_URLSAFE_TO_STANDARD)
-    if len(core) % 4 == 1:
-        core = core[:-1]
-    try:
-        raw = binascii.a2b_base64(core + "=" * (-len(core) % 4))
-    except binascii.Error:
-        return None
-    text = raw.decode("utf-8", "replace")
-    if len(_UNPRINTABLE.findall(text)) * 10 > len(text):
-        return None
-    return text
-
-
 def _context_near(text: str, start: int, end: int, rule: Rule) -> bool:
     window = text[max(0, start - rule.context_window) : end + rule.context_window].lower()
     return any(word in window for word in rule.context)
@@ -431,7 +379,7 @@ def _findings(hits: list[_Hit]) -> list[Finding]:
         kept.append(hit)
         starts.insert(before, start)
         ends.insert(before, end)
-    specific = sorted((k[0], k[1]) for k in kept if not RULES[k[2]].generic)
+    specific = sorted((k[0], k[1]) for k in kept if not _ALL_RULES[k[2]].generic)
     if specific and len(specific) < len(kept):
         specific_starts = [s for s, _ in specific]
         reach: list[int] = []  # furthest end among the specific spans up to each index
@@ -442,20 +390,36 @@ def _findings(hits: list[_Hit]) -> list[Finding]:
         kept = [
             k
             for k in kept
-            if not RULES[k[2]].generic
+            if not _ALL_RULES[k[2]].generic
             or not ((before := bisect_left(specific_starts, k[1])) and reach[before - 1] > k[0])
         ]
     kept.sort(key=lambda hit: (hit[0], hit[1], hit[2]))
-    return [
-        Finding(
-            rule=RULES[rule_index].id,
-            masked=_masked(value, RULES[rule_index].reveal),
-            start=start,
-            end=end,
-            description=RULES[rule_index].description,
-        )
-        for start, end, rule_index, value, _ in kept
-    ]
+    return [_finding(*hit) for hit in kept]
+
+
+def _finding(start: int, end: int, rule_index: int, value: str, encoding: str) -> Finding:
+    rule = _ALL_RULES[rule_index]
+    return Finding(
+        rule=rule.id,
+        masked=_masked(value, rule.reveal) if value else "",
+        start=start,
+        end=end,
+        description=f"{rule.description} ({encoding})" if encoding else rule.description,
+        encoding=encoding,
+    )
+
+
+# Not a rule of the table: what the decoders' bounds kept from being read (too many layers,
+# over the decoding budget, a compressed run inflating past its limit). Reported like a
+# finding, so that the relay refuses (or redacts) what it could not inspect.
+_UNINSPECTED_RULE = Rule(
+    id="encoded-content",
+    description="encoded content the relay could not inspect",
+    pattern=re.compile("(?!)"),
+    reveal=0,
+)
+_ALL_RULES = (*RULES, _UNINSPECTED_RULE)
+_UNINSPECTED = len(RULES)
 
 
 def _masked(value: str, reveal: int) -> str:

@@ -1,0 +1,506 @@
+"""Decoders for the scanner: the encoded runs of a batch of texts, and the text each carries.
+
+``variants`` finds, in the texts of one batch (joined as the scanner joins them), every run
+written in an encoding a secret can hide in, and returns what it decodes to, labelled with
+the encoding (``"base64 → gzip"``). The scanner scans those decoded texts in turn (so nested
+encodings are peeled one layer per round, up to ``MAX_DEPTH`` rounds).
+
+Every decoder is linear in its input and bounded: a run is looked at only after a cheap
+C-speed prefilter (a byte mask and ``bytes.find``), each decoded text counts against one
+``Budget`` per scan, decompression stops at ``MAX_INFLATE`` bytes of output, and nothing is
+decoded more than ``MAX_DEPTH`` layers deep. What cannot be inspected within those bounds is
+not let through: the budget records it, and the scanner reports it as a finding.
+
+``WORK`` counts what was done (runs tried, characters decoded, bytes inflated), so tests can
+bound the work an input causes instead of timing it.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable
+from functools import cache
+from typing import NamedTuple
+
+from .confusables import COMBINING_MARKS
+from .rules import RULES
+
+__all__ = ["MAX_DEPTH", "TOO_DEEP", "WORK", "Budget", "Variant", "variants"]
+
+# Layers of encoding peeled: percent → base64 → gzip → base64 is three rounds (gzip is
+# decompressed in the same round as the base64 around it). Real messages carry one or two;
+# deeper than this is an evasion, and is reported rather than passed (see Budget.overflow).
+MAX_DEPTH = 4
+# Decoded characters per scan, all rounds together. Decoding shrinks text (base64 to 3/4,
+# hex to 1/2), so a body at the relay's 256 KiB limit decodes to about 1.5 times itself
+# over all rounds at most; only decompression grows it. Sized so that scanning the decoded
+# text stays within the relay's 20 ms budget for a body at the size limit.
+DECODE_BUDGET = 512 * 1024
+# Output of one compressed run: a log file gzipped into a message is a few kilobytes; a
+# decompression bomb stops here, after at most this much work.
+MAX_INFLATE = 64 * 1024
+MIN_BASE64 = 20  # characters; shorter runs are words and ids, and hold no secret worth it
+MIN_BASE32 = 24  # characters (15 bytes)
+MIN_HEX_BYTES = 16  # pairs of hex digits (a git SHA-1 is 20 and decodes to binary)
+MAX_TOKEN_VARIANTS = 64  # escaped tokens of one text decoded one by one, then the whole text
+REVERSED_WINDOW = 512  # characters before a reversed keyword read back as its secret
+MAX_WRAP_GAP = 4  # whitespace between two lines of one wrapped base64 run ("\r\n", "\n  ")
+
+WORK: Counter[str] = Counter()
+
+# Why a run was not read, as the finding that reports it says.
+TOO_DEEP = f"more than {MAX_DEPTH} layers of encoding"
+_OVER_BUDGET = f"over the {DECODE_BUDGET // 1024} KiB of decoded text inspected per message"
+_INFLATES_PAST = f"compressed, inflates past {MAX_INFLATE // 1024} KiB"
+
+
+class Variant(NamedTuple):
+    index: int  # which text of the batch
+    start: int  # span of the encoded run in that text
+    end: int
+    text: str  # what it decodes to
+    encoding: str  # how it was encoded, e.g. "base64 → gzip"
+
+
+class Budget:
+    """Decoded characters left for one scan, and the runs that could not be inspected."""
+
+    def __init__(self, limit: int = DECODE_BUDGET) -> None:
+        self.left = limit
+        self.inflate_left = limit  # decompressed bytes, counted apart: most are not text
+        # Decoded texts already scanned: two decoders often lead to one text (percent, then
+        # entities, or the other way round), which is scanned once, so that the rounds do
+        # not multiply the work.
+        self.seen: set[str] = set()
+        self.overflow: list[tuple[int, int, int, str]] = []  # (index, start, end, why)
+
+    def take(self, size: int) -> bool:
+        self.left -= size
+        return self.left >= 0
+
+
+# --- byte masks (one byte per character of the ASCII view, searched at C speed) -----------
+
+
+def _byte_table(classes: dict[str, str], default: str = " ") -> bytes:
+    table = bytearray(default.encode() * 256)
+    for letter, members in classes.items():
+        for char in members:
+            table[ord(char)] = ord(letter)
+    return bytes(table)
+
+
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+_BASE32_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+_BASE32_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz234567")
+# Hex: h a digit, s a separator between pairs, x and \ for 0x41 and \x41, "." ends a run.
+_HEX_TABLE = _byte_table({"h": _HEX_DIGITS, "s": " :,-\t", "x": "xX", "\\": "\\"}, ".")
+_HEX_NEEDLES = (b"h" * 16, b"hhshhshhshh", b"\\xhh\\xhh", b"xhhshxhh", b"xhhsshxhh")
+_HEX_RUN = re.compile(rb"(?:\\x|hx)?hh(?:s{0,2}(?:\\x|hx)?hh){%d,}" % (MIN_HEX_BYTES - 1))
+_HEX_NOISE = str.maketrans("", "", " :,-\t")
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_WRAP_GAP = frozenset(" \t\r\n")
+
+
+def variants(
+    joined: str,
+    data: bytes,
+    texts: list[str],
+    starts: list[int],
+    token_spans: list[tuple[int, int]],
+    depth: int,
+    budget: Budget,
+) -> list[Variant]:
+    """The decoded variants of a batch: `joined` is the texts' ASCII views joined (with
+    `starts` the offset of each), `data` the same as bytes, `token_spans` its runs of 16+
+    base64-alphabet characters."""
+    found = _token_variants(joined, texts, starts, "%", _percent_escapes(), _unpercent, "url")
+    if "&" in joined:
+        found += _token_variants(joined, texts, starts, "&", _entities(), _unescape, "html")
+    found += _base_n_variants(joined, texts, starts, token_spans, budget)
+    found += _hex_variants(joined, data, texts, starts, budget)
+    if depth == 0:
+        found += _reversed_variants(joined, texts, starts)
+        found += _unmarked_variants(joined, texts, starts)
+    kept = []
+    for variant in found:
+        if variant.text in budget.seen:
+            continue
+        budget.seen.add(variant.text)
+        if budget.take(len(variant.text)):
+            WORK["decoded"] += len(variant.text)
+            kept.append(variant)
+        else:
+            budget.overflow.append((variant.index, variant.start, variant.end, _OVER_BUDGET))
+    return kept
+
+
+def _locate(starts: list[int], position: int) -> tuple[int, int]:
+    index = bisect_right(starts, position) - 1
+    return index, starts[index]
+
+
+# --- escapes inside whitespace-delimited tokens: percent, HTML entities, combining marks ---
+
+
+@cache
+def _percent_escapes() -> re.Pattern[str]:
+    return re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unpercent(token: str) -> str:
+    # As urllib.parse.unquote does: a run of escapes is UTF-8, bad bytes become U+FFFD.
+    return _percent_escapes().sub(
+        lambda run: bytes.fromhex(run.group().replace("%", "")).decode("utf-8", "replace"), token
+    )
+
+
+@cache
+def _entities() -> re.Pattern[str]:
+    # Numeric entities, and named ones other than the three Slack itself writes in mrkdwn
+    # (&amp; &lt; &gt;), which turn into characters no secret is made of.
+    return re.compile(
+        r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|(?!(?:amp|lt|gt);)[A-Za-z][A-Za-z0-9]{1,31};)"
+    )
+
+
+def _unescape(token: str) -> str:
+    import html  # its entity table costs import time; only texts holding entities need it
+
+    return html.unescape(token)
+
+
+@cache
+def _combining_marks() -> re.Pattern[str]:
+    return re.compile(f"[{COMBINING_MARKS}]+")
+
+
+def _without_marks(token: str) -> str:
+    return _combining_marks().sub("", token)
+
+
+def _token_variants(
+    joined: str,
+    texts: list[str],
+    starts: list[int],
+    trigger: str,
+    escape: re.Pattern[str],
+    decode: Callable[[str], str],
+    label: str,
+) -> list[Variant]:
+    """Each whitespace-delimited token holding an escape, decoded; past MAX_TOKEN_VARIANTS
+    tokens in one text, that whole text decoded once instead (a finding then spans it all)."""
+    if trigger and trigger not in joined:
+        return []
+    found: list[Variant] = []
+    per_text: Counter[int] = Counter()
+    covered = -1
+    for match in escape.finditer(joined):
+        position = match.start()
+        if position < covered:
+            continue
+        index, base = _locate(starts, position)
+        WORK["candidates"] += 1
+        # Look back no further than the previous token: searching back to the start of a long
+        # text for every token would make "%41 %41 ..." cost quadratic time.
+        floor = max(base, covered)
+        token_start = max(floor, *(joined.rfind(c, floor, position) + 1 for c in " \t\r\n"))
+        token_end = _token_end(joined, match.end())
+        covered = token_end
+        token = texts[index][token_start - base : token_end - base]
+        decoded = decode(token)
+        if decoded == token:
+            continue
+        found.append(Variant(index, token_start - base, token_end - base, decoded, label))
+        per_text[index] += 1
+        if per_text[index] > MAX_TOKEN_VARIANTS:
+            found = [v for v in found if v.index != index]
+            text = texts[index]
+            found.append(Variant(index, 0, len(text), decode(text), label))
+            covered = base + len(text)
+    return found
+
+
+@cache
+def _non_space() -> re.Pattern[str]:
+    return re.compile(r"\S*")
+
+
+def _token_end(joined: str, position: int) -> int:
+    return _non_space().match(joined, position).end()  # type: ignore[union-attr]
+
+
+def _unmarked_variants(joined: str, texts: list[str], starts: list[int]) -> list[Variant]:
+    """Tokens with combining marks left after NFKC (a mark on an ASCII letter that has no
+    precomposed form: A\u0332KIA...), with the marks removed, as TR39's skeleton reads them."""
+    foreign = [i for i, text in enumerate(texts) if not text.isascii()]
+    found: list[Variant] = []
+    for index in foreign:
+        text = texts[index]
+        if _combining_marks().search(text) is None:
+            continue
+        local = _token_variants(text, [text], [0], "", _combining_marks(), _without_marks, "")
+        found += [Variant(index, v.start, v.end, v.text, "combining marks") for v in local]
+    return found
+
+
+# --- base64, base64url, base32 (and what they carry compressed) ------------------------------
+
+
+def _base_n_variants(
+    joined: str,
+    texts: list[str],
+    starts: list[int],
+    token_spans: list[tuple[int, int]],
+    budget: Budget,
+) -> list[Variant]:
+    """Runs of 20+ base64 characters (wrapped lines joined) and of 24+ base32 characters
+    that decode to readable text."""
+    found: list[Variant] = []
+    for pieces in _runs(joined, token_spans):
+        variant = _decode_run(joined, starts, pieces[0][0], pieces[-1][1], len(pieces) > 1, budget)
+        if variant is None and len(pieces) > 1:  # unrelated runs side by side: each alone
+            decoded = (_decode_run(joined, starts, s, e, False, budget) for s, e in pieces)
+            found += [v for v in decoded if v is not None]
+        elif variant is not None:
+            found.append(variant)
+    return found
+
+
+def _decode_run(
+    joined: str, starts: list[int], start: int, end: int, wrapped: bool, budget: Budget
+) -> Variant | None:
+    WORK["candidates"] += 1
+    run = joined[start:end]
+    core = run.translate(_NO_GAPS) if wrapped else run
+    decoded: tuple[str, str] | None = None
+    if len(core) >= MIN_BASE32 and (
+        _BASE32_UPPER.issuperset(core) or _BASE32_LOWER.issuperset(core)
+    ):
+        decoded = _decode_base32(core, budget)
+    # Cheap rejections: hex digests and UUIDs, single-case words and ids are not base64
+    # of text (which always mixes cases).
+    if decoded is None and _maybe_base64(core):
+        end = _with_padding(joined, end)
+        decoded = _decode_base64(core, budget)
+    if decoded is None:
+        return None
+    index, base = _locate(starts, start)
+    text, label = decoded
+    if label.endswith("(truncated)"):
+        budget.overflow.append((index, start - base, end - base, _INFLATES_PAST))
+    return Variant(index, start - base, end - base, text, label)
+
+
+_NO_GAPS = str.maketrans("", "", " \t\r\n")
+
+
+def _runs(joined: str, token_spans: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The token runs, grouped where runs are separated only by a little whitespace (a
+    base64 body wrapped at 64 or 76 characters, with \\n, \\r\\n or spaces)."""
+    runs: list[list[tuple[int, int]]] = []
+    for start, end in token_spans:
+        if runs:
+            gap = joined[runs[-1][-1][1] : start]
+            if len(gap) <= MAX_WRAP_GAP and _WRAP_GAP.issuperset(gap):
+                runs[-1].append((start, end))
+                continue
+        runs.append([(start, end)])
+    return runs
+
+
+def _maybe_base64(core: str) -> bool:
+    return (
+        len(core) >= MIN_BASE64
+        and not core.islower()
+        and not core.isupper()
+        and bool(core.strip("0123456789abcdefABCDEF-"))
+    )
+
+
+def _with_padding(joined: str, end: int) -> int:
+    limit = min(len(joined), end + 2)
+    while end < limit and joined[end] == "=":
+        end += 1  # padding belongs to the run
+    return end
+
+
+def _decode_base64(core: str, budget: Budget) -> tuple[str, str] | None:
+    """The text a base64 or base64url run carries, trying the four alignments (a run may
+    start mid-quantum, glued to a prefix or cut from a longer one); None when no alignment
+    gives readable text."""
+    core = core.rstrip("=")
+    label = "base64"
+    if "-" in core or "_" in core:
+        if "+" in core or "/" in core:
+            return None  # two alphabets mixed: an identifier, not an encoding
+        core = core.translate(_URLSAFE_TO_STANDARD)
+        label = "base64url"
+    for skip in range(4):
+        body = core[skip:]
+        body = body[: len(body) - len(body) % 4] if len(body) % 4 == 1 else body
+        try:
+            raw = binascii.a2b_base64(body + "=" * (-len(body) % 4))
+        except binascii.Error:
+            continue
+        WORK["decoded_bytes"] += len(raw)
+        text = _readable(raw, label, budget)
+        if text is not None:
+            return text
+    return None
+
+
+def _decode_base32(core: str, budget: Budget) -> tuple[str, str] | None:
+    import base64  # rare enough to keep off the import path
+
+    body = core.upper()
+    body = body[: len(body) - len(body) % 8 + _BASE32_TAIL[len(body) % 8]]
+    try:
+        raw = base64.b32decode(body + "=" * (-len(body) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    WORK["decoded_bytes"] += len(raw)
+    return _readable(raw, "base32", budget)
+
+
+# Characters of a final base32 quantum that make whole bytes: 2, 4, 5 or 7 (else trimmed).
+_BASE32_TAIL = (0, 0, 2, 2, 4, 5, 5, 7)
+
+
+def _readable(raw: bytes, label: str, budget: Budget) -> tuple[str, str] | None:
+    """Decoded bytes as text when mostly printable UTF-8, decompressing gzip and zlib."""
+    if _compressed(raw):
+        inflated = _inflate(raw, budget)
+        if inflated is None:
+            return None
+        raw, truncated = inflated
+        if truncated:  # reported whatever it holds: the rest of it is not read
+            return raw.decode("utf-8", "replace"), label + " → gzip (truncated)"
+        label += " → gzip"
+    text = raw.decode("utf-8", "replace")
+    if not text or len(_UNPRINTABLE.findall(text, 0, 4096)) * 10 > min(len(text), 4096):
+        return None
+    return text, label
+
+
+def _compressed(raw: bytes) -> bool:
+    if raw[:2] == b"\x1f\x8b":
+        return True
+    # zlib: deflate method, a window size, and a header checksum that is a multiple of 31.
+    return (
+        len(raw) > 2
+        and raw[0] & 0x0F == 8
+        and raw[0] >> 4 <= 7
+        and int.from_bytes(raw[:2]) % 31 == 0
+    )
+
+
+def _inflate(raw: bytes, budget: Budget) -> tuple[bytes, bool] | None:
+    """At most MAX_INFLATE bytes of a gzip or zlib stream, and whether there was more."""
+    import zlib  # only compressed runs need it
+
+    inflater = zlib.decompressobj(wbits=47)  # 32 + 15: either header, detected
+    limit = max(0, min(MAX_INFLATE, budget.inflate_left))
+    try:
+        out = inflater.decompress(raw, limit) if limit else b""
+    except zlib.error:
+        return None
+    budget.inflate_left -= len(out)
+    WORK["inflated"] += len(out)
+    return out, bool(inflater.unconsumed_tail) or len(out) >= limit
+
+
+# --- hex ----------------------------------------------------------------------------------
+
+
+def _hex_variants(
+    joined: str, data: bytes, texts: list[str], starts: list[int], budget: Budget
+) -> list[Variant]:
+    """Runs of 16+ hex pairs, bare (4b4559) or separated (4b:45:59, 4b 45 59, 0x4b, 0x45,
+    \\x4b\\x45) that decode to readable text."""
+    mask = data.translate(_HEX_TABLE)
+    if not any(needle in mask for needle in _HEX_NEEDLES):
+        return []
+    found: list[Variant] = []
+    position = 0
+    while True:
+        hits = [h for h in (mask.find(n, position) for n in _HEX_NEEDLES) if h >= 0]
+        if not hits:
+            break
+        hit = min(hits)
+        start = mask.rfind(b".", 0, hit) + 1
+        end = mask.find(b".", hit)
+        end = len(mask) if end < 0 else end
+        for run in _HEX_RUN.finditer(mask, start, end):
+            WORK["candidates"] += 1
+            digits = _hex_digits(joined[run.start() : run.end()])
+            decoded = _decode_hex(digits, budget)
+            if decoded is None and run.end() - run.start() == len(digits) and len(digits) > 33:
+                decoded = _decode_hex(digits[1:], budget)  # a bare run glued to one more digit
+            if decoded is not None:
+                index, base = _locate(starts, run.start())
+                text, label = decoded
+                found.append(Variant(index, run.start() - base, run.end() - base, text, label))
+        position = end
+    return found
+
+
+def _hex_digits(run: str) -> str:
+    return run.replace("\\x", "").replace("0x", "").replace("0X", "").translate(_HEX_NOISE)
+
+
+def _decode_hex(digits: str, budget: Budget) -> tuple[str, str] | None:
+    digits = digits[: len(digits) - len(digits) % 2]
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    WORK["decoded_bytes"] += len(raw)
+    return _readable(raw, "hex", budget)
+
+
+# --- reversed text ------------------------------------------------------------------------
+
+
+@cache
+def _reversed_keywords() -> list[re.Pattern[str]]:
+    """The rules' keywords written backwards, one literal-prefix regex per leading character
+    (searched in lower case), so the pass skips through text as fast as the forward one."""
+    backwards = {
+        keyword.lower()[::-1]
+        for rule in RULES
+        for keyword in rule.keywords
+        if len(keyword) >= 3 and keyword.lower() != keyword.lower()[::-1]
+    }
+    by_first: dict[str, list[str]] = {}
+    for word in sorted(backwards, key=len, reverse=True):
+        by_first.setdefault(word[0], []).append(word)
+    return [
+        re.compile(re.escape(first) + "(?:" + "|".join(re.escape(w[1:]) for w in words) + ")")
+        for first, words in sorted(by_first.items())
+    ]
+
+
+def _reversed_variants(joined: str, texts: list[str], starts: list[int]) -> list[Variant]:
+    """Text written backwards: where a keyword appears reversed, the REVERSED_WINDOW
+    characters before it (where its secret then is), read the right way round. Windows that
+    overlap are merged, so this reads each character once at most."""
+    lowered = joined.lower()
+    ends = sorted(m.end() for finder in _reversed_keywords() for m in finder.finditer(lowered))
+    windows: list[list[int]] = []  # [index, start, end] in text coordinates
+    for end in ends:
+        WORK["candidates"] += 1
+        index, base = _locate(starts, end - 1)
+        start = max(base, end - REVERSED_WINDOW)
+        if windows and windows[-1][0] == index and windows[-1][2] >= start - base:
+            windows[-1][2] = max(windows[-1][2], end - base)
+        else:
+            windows.append([index, start - base, end - base])
+    return [
+        Variant(index, start, end, texts[index][start:end][::-1], "reversed")
+        for index, start, end in windows
+    ]

@@ -1,0 +1,200 @@
+"""Decoders: each encoding a secret can hide in is read, says how it was encoded, and stays
+bounded in work (counted by the decoders, not timed) however hostile the input."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import random
+import string
+import zlib
+
+import pytest
+
+from shared_gateway.relay import decoders
+from shared_gateway.relay.scanner import scan, scan_many
+
+UPPER_BASE32 = string.ascii_uppercase + "234567"
+AWS_KEY_ID = "AKIA" + "".join(random.Random(7).choice(UPPER_BASE32) for _ in range(16))
+LINE = f"aws key {AWS_KEY_ID} for the nightly job"
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(f.rule, f.encoding) for f in scan(text)]
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+# --- each encoding is read ------------------------------------------------------------------
+
+ENCODED = {
+    "hex": (LINE.encode().hex(), "hex"),
+    "hex-upper-colons": (":".join(f"{b:02X}" for b in LINE.encode()), "hex"),
+    "hex-spaced": (" ".join(f"{b:02x}" for b in LINE.encode()), "hex"),
+    "hex-0x": (", ".join(f"0x{b:02x}" for b in LINE.encode()), "hex"),
+    "hex-backslash-x": ("".join(f"\\x{b:02x}" for b in LINE.encode()), "hex"),
+    "base32": (base64.b32encode(LINE.encode()).decode(), "base32"),
+    "base32-unpadded-lower": (
+        base64.b32encode(LINE.encode()).decode().rstrip("=").lower(),
+        "base32",
+    ),
+    "base64": (b64(LINE.encode()), "base64"),
+    "base64url": (base64.urlsafe_b64encode(LINE.encode() + b"\xfb\xff").decode(), "base64url"),
+    "base64-wrapped-lf": (
+        "\n".join(b64(LINE.encode() * 3)[i : i + 20] for i in range(0, 140, 20)),
+        "base64",
+    ),
+    "base64-wrapped-crlf": (
+        "\r\n".join(b64(LINE.encode() * 3)[i : i + 24] for i in range(0, 144, 24)),
+        "base64",
+    ),
+    "base64-wrapped-space": (
+        " ".join(b64(LINE.encode() * 3)[i : i + 32] for i in range(0, 160, 32)),
+        "base64",
+    ),
+    "base64-misaligned": ("Zz" + b64(LINE.encode()), "base64"),
+    "gzip-in-base64": (b64(gzip.compress(LINE.encode())), "base64 → gzip"),
+    "zlib-in-base64": (b64(zlib.compress(LINE.encode())), "base64 → gzip"),
+    "base64-in-base64": (b64(b64(LINE.encode()).encode()), "base64 → base64"),
+    "base64-three-deep": (
+        b64(b64(b64(LINE.encode()).encode()).encode()),
+        "base64 → base64 → base64",
+    ),
+    "reversed": (LINE[::-1], "reversed"),
+    "html-decimal": ("".join(f"&#{ord(c)};" for c in AWS_KEY_ID), "html"),
+    "html-hex": ("".join(f"&#x{ord(c):x};" for c in AWS_KEY_ID), "html"),
+    "html-named": ("key&colon;" + AWS_KEY_ID[:10] + "&NoBreak;" + AWS_KEY_ID[10:], "html"),
+    "percent-then-base64": (b64(LINE.encode()).replace("=", "%3D").replace("+", "%2B"), "base64"),
+}
+
+
+@pytest.mark.parametrize(("text", "encoding"), ENCODED.values(), ids=ENCODED.keys())
+def test_secret_in_an_encoding_is_found_and_says_how(text: str, encoding: str) -> None:
+    findings = [f for f in scan(f"blob: {text} end") if f.rule == "aws-access-key-id"]
+    assert findings, text
+    finding = findings[0]
+    assert finding.encoding == encoding
+    assert f"({encoding})" in finding.description
+    assert AWS_KEY_ID not in finding.masked
+    assert finding.masked.startswith("AKIA") and "*" in finding.masked
+
+
+def test_base64_of_a_readable_prefix_then_url_escapes() -> None:
+    text = "q=" + "".join(f"%{b:02X}" for b in b64(LINE.encode()).encode())
+    assert ("aws-access-key-id", "url → base64") in found(text)
+
+
+# --- look-alikes -------------------------------------------------------------------------------
+
+LOOK_ALIKES = {
+    "cyrillic-a-k-i": "\u0410\u041a\u0406\u0410" + AWS_KEY_ID[4:],
+    "greek-capitals": "\u0391\u039a\u0399\u0391" + AWS_KEY_ID[4:],
+    "arabic-indic-digits": AWS_KEY_ID.translate(str.maketrans("234567", "٢٣٤٥٦٧")),
+    "combining-mark-after-ascii": "A\u0332KIA" + AWS_KEY_ID[4:],
+}
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
+def test_look_alike_characters_read_as_their_ascii_skeleton(text: str) -> None:
+    assert "aws-access-key-id" in [f.rule for f in scan(f"key {text} end")]
+
+
+def test_card_number_in_other_scripts_digits() -> None:
+    card = "4111111111111111".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert [f.rule for f in scan(f"card {card}")] == ["payment-card-number"]
+    devanagari = "4111111111111111".translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    assert [f.rule for f in scan(f"card {devanagari}")] == ["payment-card-number"]
+
+
+def test_ordinary_text_in_other_scripts_stays_clean() -> None:
+    texts = [
+        "Отчёт за ночь: обработано 4832 заказа, ошибок нет. Следующий запуск в 06:00.",
+        "Η αναφορά ολοκληρώθηκε χωρίς σφάλματα· ΑΒΓΔ ΚΑΙ ΟΛΑ ΚΑΛΑ",
+        "本日のバッチ処理は正常に完了しました。ノード〇番、処理件数は一二三件です。",
+        "تم إنجاز ٤٨٣٢ طلبًا الليلة دون أخطاء",
+        "Café crème, naïve façade, Ångström, Øresund — ÀÉÎÕÜ",
+    ]
+    assert scan_many(texts) == [[] for _ in texts]
+
+
+# --- ordinary encoded-looking text is left alone -------------------------------------------------
+
+
+def test_digests_ids_and_binary_do_not_decode_to_findings() -> None:
+    texts = [
+        "commit 3f5e2a9c1b7d4e6f8a0b2c4d6e8f0a1b3c5d7e9f and 9b2f6c1e-3d4a-4b5c-8d7e-000000001234",
+        "sha256:" + "ab" * 32,
+        b64(bytes(range(256))),
+        base64.b32encode(bytes(range(40))).decode(),
+        "&amp; &lt;b&gt; Tom &amp; Jerry &lt;https://example.com&gt;",
+        "deploy done — see the changelog; reverted yesterday's change",
+    ]
+    assert scan_many(texts) == [[] for _ in texts]
+
+
+# --- bounds: work counted by the decoders ---------------------------------------------------------
+
+
+@pytest.fixture
+def work() -> decoders.Counter[str]:
+    decoders.WORK.clear()
+    return decoders.WORK
+
+
+def test_gzip_bomb_costs_no_more_than_the_inflate_bound(work: decoders.Counter[str]) -> None:
+    bomb = gzip.compress(b"\0" * 50_000_000)  # 50 MB of zeros in about 50 KB
+    findings = scan(f"attached {b64(bomb)}")
+    assert work["inflated"] <= decoders.MAX_INFLATE
+    assert [f.rule for f in findings] == ["encoded-content"]
+    assert "inflates past" in findings[0].description
+
+
+def test_many_gzip_bombs_stay_within_the_decode_budget(work: decoders.Counter[str]) -> None:
+    bomb = b64(gzip.compress(b"A" * 10_000_000))
+    findings = scan(" ".join([bomb] * 40))
+    assert work["inflated"] <= decoders.DECODE_BUDGET + decoders.MAX_INFLATE
+    assert work["decoded"] <= decoders.DECODE_BUDGET
+    assert findings and {f.rule for f in findings} == {"encoded-content"}
+
+
+def test_a_legitimate_gzip_log_is_read(work: decoders.Counter[str]) -> None:
+    log = "\n".join(f"line {n} ok" for n in range(500)) + f"\n{LINE}\n"
+    assert ("aws-access-key-id", "base64 → gzip") in found(b64(gzip.compress(log.encode())))
+
+
+def test_nesting_deeper_than_the_bound_is_reported_not_passed(work: decoders.Counter[str]) -> None:
+    nested = LINE.encode()
+    for _ in range(decoders.MAX_DEPTH + 2):
+        nested = b64(nested).encode()
+    findings = scan(nested.decode())
+    assert [f.rule for f in findings] == ["encoded-content"]
+    assert "layers of encoding" in findings[0].description
+
+
+def test_huge_hex_is_decoded_in_linear_work(work: decoders.Counter[str]) -> None:
+    size = 200_000
+    text = ("41" * (size // 2)) + " " + ("4b:" * (size // 6))
+    scan(text)
+    # Each hex run is decoded once per layer: the bytes decoded stay a small multiple of size.
+    assert work["decoded_bytes"] <= 4 * size
+
+
+@pytest.mark.parametrize("size", [10_000, 40_000, 160_000])
+def test_many_short_candidate_runs_cost_work_proportional_to_size(
+    work: decoders.Counter[str], size: int
+) -> None:
+    pieces = ["%41", "&#65;", "QUtJQUFBQUFBQUFBQUFBQUFB", "AIKA", "deadbeefdeadbeefdeadbeef"]
+    text = " ".join(pieces[n % len(pieces)] for n in range(size // 8))
+    scan(text)
+    assert work["candidates"] <= len(text) // 4  # at most one or two per run of 4-24 characters
+    # Each decoder reads the text once (the whole text when it holds many escapes), and a
+    # text two decoders lead to is scanned once: a small constant times the size.
+    assert work["decoded"] <= 5 * len(text)
+
+
+def test_reversed_windows_read_each_character_at_most_once(work: decoders.Counter[str]) -> None:
+    text = "AIKA" * 50_000  # a reversed keyword at every fourth character
+    scan(text)
+    assert work["decoded"] <= 2 * len(text)
