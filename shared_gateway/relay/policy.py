@@ -11,8 +11,8 @@ A team's ``action`` decides what a secret does: ``block`` refuses the message,
 ``redact`` replaces each finding with ``[redacted:<rule>]`` and forwards the rest. A
 personal-data finding does what the team's policy for its class says (``Team.decision``):
 ``block``, ``redact`` or ``allow`` (left as it is). Whole numbers of 12 digits or more are
-checked as their decimal text, so a card number or My Number sent as a JSON number is found
-too; redacting one replaces the number with the marker string.
+checked as their decimal text (after their key), so a card number or My Number sent as a
+JSON number is found too; redacting one replaces the number with the marker string.
 Links are never redacted: a message with a forbidden link is always refused.
 """
 
@@ -55,7 +55,7 @@ def evaluate(message: Message, team: Team) -> Verdict:
     """Returns what to forward, or raises PayloadRejected (`content_blocked`/`invalid_payload`)."""
     payload = message.fields
     sites, keys = _walk(payload)
-    texts = [_as_text(site.container[site.slot]) for site in sites]  # type: ignore[index]
+    texts = [_as_text(site) for site in sites]
     # Object keys reach Slack too (metadata is stored as sent) but are never links or
     # redactable; each distinct key is scanned once.
     key_texts = sorted(keys)
@@ -186,10 +186,14 @@ def _scanned_number(value: object) -> bool:
     )
 
 
-def _as_text(value: str | int | float) -> str:
+def _as_text(site: StringSite) -> str:
+    value = site.container[site.slot]  # type: ignore[index]
     if isinstance(value, str):
         return value
-    return str(int(value))
+    # A number's key is its label, as the words before a number in text are: "order_id"
+    # makes it an order number, "my_number" a My Number.
+    digits = str(int(value))
+    return f"{site.slot}: {digits}" if isinstance(site.slot, str) else digits
 
 
 def _link_problems(site: StringSite, text: str, team: Team) -> Iterator[Reason]:

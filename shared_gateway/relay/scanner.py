@@ -201,6 +201,8 @@ def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[l
         text = texts[index]
         if rule.context and not _context_near(text, start, end, rule):
             return False
+        if rule.exclude and _excluded(text, start, rule):
+            return False
         hits[index].append((start, end, rule_index, text[start:end], ""))
         return True
 
@@ -233,7 +235,11 @@ def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[l
             for rule_index in _DISPATCH[(in_tokens, exact, anchor.group())]:
                 if position < kept_until.get(rule_index, -1):
                     continue
-                match = RULES[rule_index].pattern.match(joined, position)
+                rule = RULES[rule_index]
+                if rule.lookback:
+                    match = _match_around(rule, joined, position)
+                else:
+                    match = rule.pattern.match(joined, position)
                 if match is not None and record(rule_index, match):
                     kept_until[rule_index] = match.end()
 
@@ -293,7 +299,7 @@ def _scan_digit_sequences(
         for rule_index in _DIGIT_RULES
         if not RULES[rule_index].context or _context_in_batch(rule_index, lowered, texts)
     ]
-    if not any(RULES[index].context for index in active):
+    if min(_MIN_DIGITS[index] for index in active) >= 13:
         # Only runs that may hold a card number count: 13 digits in a row start no earlier
         # than the first 12 in a row, so that search resumes where the last one stopped.
         first[0] = digit_mask.find(_CARD_NEEDLES[0], first[0]) if first[0] >= 0 else -1
@@ -313,11 +319,31 @@ def _scan_digit_sequences(
         digits = digit_mask.count(b"d", start, end)
         for rule_index in active:
             rule = RULES[rule_index]
-            if digits < (12 if rule.context else 13):  # no card number is shorter
+            if digits < _MIN_DIGITS[rule_index]:  # e.g. no card number is shorter than 13
                 continue
             # One character past the run, so that a look-ahead sees what follows it.
             for match in rule.pattern.finditer(joined, start, end + 1):
                 record(rule_index, match)
+
+
+# Fewest digits a digit rule's match holds (12 in a row or 4+4 with a separator is where
+# a run is even visited, so a shorter rule needs a 4-separator-4 group in its shape).
+_MIN_DIGITS = {
+    index: RULES[index].min_digits or (12 if RULES[index].context else 13) for index in _DIGIT_RULES
+}
+_AROUND = 320  # how far past its keyword a lookback rule's match may end (a domain name)
+
+
+def _match_around(rule: Rule, joined: str, position: int) -> re.Match[str] | None:
+    """The match of a rule whose keyword sits inside it (the @ of an e-mail address) that
+    covers the keyword, searched in a bounded window around it."""
+    window_start = max(0, position - rule.lookback)
+    for match in rule.pattern.finditer(joined, window_start, position + _AROUND):
+        if match.start() > position:
+            break
+        if match.end() > position:
+            return match
+    return None
 
 
 def _context_in_batch(rule_index: int, lowered: str, texts: list[str]) -> bool:
@@ -351,6 +377,12 @@ _CONTEXT_FINDERS = {index: _context_finders(RULES[index]) for index in _DIGIT_RU
 def _context_near(text: str, start: int, end: int, rule: Rule) -> bool:
     window = text[max(0, start - rule.context_window) : end + rule.context_window].lower()
     return any(word in window for word in rule.context)
+
+
+def _excluded(text: str, start: int, rule: Rule) -> bool:
+    """Whether one of the rule's exclusion words (an "order" label) comes just before."""
+    window = text[max(0, start - rule.context_window) : start].lower()
+    return any(word in window for word in rule.exclude)
 
 
 def _findings(hits: list[_Hit]) -> list[Finding]:
