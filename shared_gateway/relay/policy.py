@@ -202,7 +202,7 @@ def _link_problems(site: StringSite, text: str, team: Team) -> Iterator[Reason]:
         if problem:
             yield Reason("link_not_allowed", site.path, problem)
         return
-    for url in urls.urls_in_text(text):
+    for url in urls.urls_in_text(text, urls.text_format(site.container, site.slot)):
         problem = urls.check_url(url, team.link_domains)
         if problem:
             yield Reason("link_not_allowed", site.path, problem)

@@ -11,7 +11,9 @@ of trusting ``urllib.parse``, which is lax and disagrees with browsers on tricky
 Decisions worth knowing:
 
 * Only ``http`` and ``https``. A schemeless ``www.`` link is read as ``http://www...``, the way
-  Slack auto-links it; every other schemeless string (``//evil.net``, ``evil.net/x``) is refused.
+  Slack auto-links it; every other schemeless string (``//evil.net``, ``evil.net/x``) is refused
+  here. Links found in text come with the scheme a click adds (`urls_in_text`), so a bare
+  ``example.com/x`` or a Markdown ``//example.com/x`` is checked as the host it reaches.
 * A port is allowed only when it is the scheme's default, written plainly (``:443`` for https,
   ``:80`` for http); any other port, an empty port or a leading zero is refused.
 * Full-width letters and dots (``ｅｘａｍｐｌｅ．com``) are mapped the way browsers map them
@@ -38,12 +40,12 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from .links_bare import MAX_URL_LENGTH, TOO_MANY_LINKS, TOO_MANY_LINKS_MESSAGE, bare_links
+from .links_mrkdwn import mrkdwn_links
 from .reasons import mask
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-MAX_URL_LENGTH = 3000
 
 URL_KEYS: frozenset[str] = frozenset(
     {
@@ -166,7 +168,7 @@ def _check_url_fully(url: str, allowed_domains: Sequence[str]) -> str | None:
     """`check_url` without its fast path."""
     if not isinstance(url, str) or not url:
         if url is TOO_MANY_LINKS:
-            return _TOO_MANY_LINKS_MESSAGE
+            return TOO_MANY_LINKS_MESSAGE
         return f"{_MALFORMED}: it is empty — {_NO_SCHEME_FIX}"
     if len(url) > MAX_URL_LENGTH:
         return (
@@ -310,166 +312,48 @@ def _its_or_their(allowed_domains: Sequence[str]) -> str:
 
 # --- finding links in text -------------------------------------------------------------------
 #
-# Scanning is driven by cheap anchors (":/", ":\", "www.", "](") found with fast substring
-# searches, instead of one big regular expression tried at every position: that would cost
-# milliseconds on a long message without links, and every message passes through here.
+# Each format Slack renders has its own module: links_mrkdwn (``<url|label>`` and bare links),
+# links_markdown (every CommonMark link form, for ``markdown`` blocks) and links_bare (what
+# Slack links in plain text). Scanning is driven by cheap anchors found with substring
+# searches, and every scan is linear in the text's length.
 
-# `<target>` or `<target|label>`; a `<` followed by whitespace is literal text in Slack.
-_ANGLE = re.compile(r"<([^<>\s][^<>]*)>")
-_SCHEME_SEPARATOR = re.compile(r":[/\\]")
-_MARKDOWN_TARGET = re.compile(r"\]\(")
-_WWW = re.compile(r"[Ww][Ww][Ww]\.")
-# A link runs to the next whitespace or angle bracket. Deliberately greedy: Slack's auto-linker
-# keeps non-ASCII text glued to a URL, and cutting a match short could hide the real host.
-_LINK_TAIL = re.compile(r"[^\s<>]*")
-_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
-_MAX_SCHEME_LENGTH = 64
-# Punctuation that ends a sentence or closes a bracket or a mrkdwn format rather than a URL.
-# Leaving it off cannot hide a host: what remains is what a browser reaches, or else the
-# original ends in a name no public resolver serves (`example.com)`, `example.com*`).
-_TRAILING = ".,;:!?'\")]}*_~`。、，．！？」』）】"
-_MENTION_STARTS = ("@", "#", "!")
+MRKDWN = "mrkdwn"
+MARKDOWN = "markdown"
+PLAIN_TEXT = "plain_text"
+# Block Kit objects whose "text" Slack shows without parsing `<...>`: plain_text text objects
+# and the text elements of rich_text blocks. Bare links in them are still checked.
+_PLAIN_TEXT_TYPES = frozenset({"plain_text", "text"})
 
 
-def urls_in_text(text: str) -> list[str]:
-    """Every link in a Slack mrkdwn or plain-text string, as written.
+def text_format(container: object, slot: object) -> str:
+    """How Slack reads the string at `container[slot]`: `MARKDOWN` for the text of a
+    ``markdown`` block, `PLAIN_TEXT` for the text of a ``plain_text`` object or a rich_text
+    ``text`` element, and `MRKDWN` for everything else (the top-level text, mrkdwn objects,
+    attachments, and any string whose format is not known: mrkdwn finds the most links)."""
+    if slot == "text" and isinstance(container, dict):
+        kind = container.get("type")
+        if kind == "markdown":
+            return MARKDOWN
+        if kind in _PLAIN_TEXT_TYPES:
+            return PLAIN_TEXT
+    return MRKDWN
 
-    First the targets of `<url|label>` and `<url>` (not the mentions `<@U..>`, `<#C..>`,
-    `<!here>`, `<!subteam^..>`; for `<!date^ts^format^link|fallback>` its optional link), then,
-    in text order, bare `scheme://` URLs anywhere (and http(s) with odd slashes such as
-    `https:/\\host`, which browsers accept), schemeless `www.` hosts, and Markdown targets
-    `[label](target)` that look like an address. Labels are scanned for bare links too.
-    Trailing sentence punctuation is left off bare links. Any other `<target>` is returned as
-    well, so that `check_url` refuses it: Slack reads unescaped angle brackets as a link.
+
+def urls_in_text(text: str, text_format: str = MRKDWN) -> list[str]:
+    """Every link a reader could click in `text` as Slack renders it in `text_format`, each
+    once, in the order found; `check_url` decides each one.
+
+    Links are returned as written, except that a bare host name gets the ``http://`` and a
+    scheme-relative Markdown destination the ``https:`` a click adds, and Markdown
+    destinations are decoded (escapes, character references) as a renderer decodes them.
+    Past a budget of a few times the text's length, `TOO_MANY_LINKS` stands for the rest.
     """
-    has_angle = "<" in text
-    has_scheme = ":" in text and _SCHEME_SEPARATOR.search(text) is not None
-    has_markdown = "]" in text and "](" in text
-    has_www = "." in text and b"www." in text.encode("utf-8", "surrogatepass").lower()
-    if not (has_angle or has_scheme or has_markdown or has_www):
-        return []
-    found: list[str] = []
-    if has_angle:
+    if text_format == MARKDOWN:
+        from .links_markdown import markdown_links  # markdown blocks are rare: load on use
 
-        def take_target(match: re.Match[str]) -> str:
-            target, _, label = match.group(1).partition("|")
-            if target and not target.startswith(_MENTION_STARTS):
-                found.append(target)
-            elif target.startswith("!date^"):
-                parts = target.split("^", 3)
-                if len(parts) == 4 and parts[3]:
-                    found.append(parts[3])
-            # The label stays in the text to be scanned, fenced off by line breaks.
-            return f"\n{label}\n"
-
-        text = _ANGLE.sub(take_target, text)
-    if has_scheme or has_markdown or has_www:
-        _scan_plain(text, (has_scheme, has_markdown, has_www), found)
-    return found
-
-
-def _scan_plain(segment: str, flags: tuple[bool, bool, bool], found: list[str]) -> None:
-    """Appends the bare links in `segment` (its `<...>` targets already taken out) to `found`.
-
-    Links can nest ("www.www.www...", "](](..."), and each one runs to the next whitespace,
-    so their total length can grow with the square of the text's: past a budget of a few
-    times the text's length, a marker that `check_url` refuses stands for the rest.
-    """
-    has_scheme, has_markdown, has_www = flags
-    spans: list[tuple[int, int]] = []
-    budget = _LINK_BUDGET_FACTOR * len(segment) + 2 * MAX_URL_LENGTH
-
-    def tail_end(start: int) -> int:
-        nonlocal budget
-        end = _LINK_TAIL.match(segment, start).end()  # type: ignore[union-attr]
-        budget -= end - start
-        return end
-
-    if has_scheme:
-        for match in _SCHEME_SEPARATOR.finditer(segment):
-            start = _scheme_start(segment, match.start())
-            if start < 0:
-                continue
-            if not segment.startswith("://", match.start()) and segment[
-                start : match.start()
-            ].lower() not in ("http", "https"):
-                continue  # only http(s) is worth reading with odd slashes, as browsers do
-            spans.append((start, tail_end(match.start() + 1)))
-            if budget < 0:
-                break
-    if has_markdown and budget >= 0:
-        for match in _MARKDOWN_TARGET.finditer(segment):
-            start = match.end()
-            end = tail_end(start)
-            if budget < 0:
-                break
-            if _looks_like_address(segment[start:end]):
-                spans.append((start, end))
-    if has_www and "." in segment and budget >= 0:
-        for start in _www_positions(segment):
-            if start >= 2 and segment.startswith("//", start - 2):
-                continue  # the host of a scheme://www... link, which is checked whole
-            end = tail_end(start + 4)
-            if end > start + 4:
-                spans.append((start, end))
-            if budget < 0:
-                break
-    if budget < 0:
-        found.append(TOO_MANY_LINKS)
-        return
-    if not spans:
-        return
-    # Links glued together ("https://a.example/xhttps://evil.net") are all reported, the outer
-    # and the inner one: an auto-linker that splits them differently must not hide a host.
-    spans.sort()
-    previous = -1
-    for start, end in spans:
-        if start == previous:
-            continue  # a Markdown target that is also a scheme:// link
-        previous = start
-        link = segment[start:end].rstrip(_TRAILING)
-        if link:
-            found.append(link)
-
-
-class _TooManyLinks(str):
-    """Stands for the links of a text that nests more of them than is worth reading."""
-
-
-# Returned by `urls_in_text` in place of links past its budget; `check_url` refuses it.
-TOO_MANY_LINKS = _TooManyLinks("")
-_LINK_BUDGET_FACTOR = 4
-_TOO_MANY_LINKS_MESSAGE = (
-    "text holds too many links nested in one another to check — put whitespace between links"
-)
-
-
-def _scheme_start(segment: str, colon: int) -> int:
-    """Where the scheme ending at `colon` starts (its first letter), or -1 when there is none."""
-    start = colon
-    limit = max(0, colon - _MAX_SCHEME_LENGTH)
-    while start > limit and segment[start - 1] in _SCHEME_CHARS:
-        start -= 1
-    while start < colon and not segment[start].isalpha():
-        start += 1  # the run holds ASCII only, so isalpha() means a-z or A-Z
-    return start if start < colon else -1
-
-
-def _www_positions(segment: str) -> list[int]:
-    """Start indices of `www.` in any letter case."""
-    lowered = segment.lower()
-    if len(lowered) != len(segment):
-        # A few characters grow when lowercased (İ), so indices would drift: use the slow way.
-        return [match.start() for match in _WWW.finditer(segment)]
-    positions = []
-    index = lowered.find("www.")
-    while index >= 0:
-        positions.append(index)
-        index = lowered.find("www.", index + 1)
-    return positions
-
-
-def _looks_like_address(target: str) -> bool:
-    # `[1](below)` is prose; `[x](evil.net)`, `[x](//evil.net)`, `[x](https://...)` are links.
-    target = target.rstrip(_TRAILING)
-    return "." in target or ":" in target or target.startswith("/")
+        found = markdown_links(text)
+    elif text_format == PLAIN_TEXT:
+        found = bare_links(text)
+    else:
+        found = mrkdwn_links(text)
+    return list(dict.fromkeys(found)) if len(found) > 1 else found

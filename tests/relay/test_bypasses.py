@@ -61,7 +61,7 @@ def test_emoji_with_variation_selector_stays_clean() -> None:
 
 SLOW = {
     "nested-www-links": ("www." * 60_000, "content_blocked"),
-    "nested-markdown-targets": ("](" * 120_000, "content_blocked"),
+    "nested-markdown-targets": ("](" * 120_000, None),  # mrkdwn renders no [text](dest)
     "nested-scheme-links": ("a://" * 60_000, "content_blocked"),
     "private-key-header-repeated": ("-----BEGIN " + "PRIVATE KEY-----" * 14_000, "content_blocked"),
     "secret-keyword-repeated": ("secret=" * 35_000, "content_blocked"),
@@ -93,7 +93,7 @@ def test_too_many_nested_links_are_refused_with_a_reason() -> None:
 
 
 def test_ordinary_links_stay_under_the_budget() -> None:
-    text = " ".join(["see https://example.com/a and www.example.com/b"] * 200)
+    text = " ".join(f"see https://example.com/{i} and www.example.com/{i}" for i in range(200))
     found = urls_in_text(text)
     assert len(found) == 400
     assert all(check_url(url, ("example.com",)) is None for url in found)

@@ -296,8 +296,9 @@ EXTRACTION = [
     ),
     ("empty-angle-target", "<|label> <>", []),
     ("markdown-link", "[docs](https://example.com/d)", ["https://example.com/d"]),
-    ("markdown-schemeless", "[docs](evil.net/d)", ["evil.net/d"]),
-    ("markdown-protocol-relative", "[docs](//evil.net/d)", ["//evil.net/d"]),
+    # mrkdwn does not render [text](dest); the bare host inside is what Slack links.
+    ("markdown-schemeless", "[docs](evil.net/d)", ["http://evil.net/d"]),
+    ("markdown-protocol-relative", "[docs](//evil.net/d)", ["http://evil.net/d"]),
     ("markdown-footnote-is-prose", "see [1](below)", []),
     ("bare-unclosed-angle", "<https://evil.net/x", ["https://evil.net/x"]),
 ]
@@ -423,10 +424,16 @@ def test_check_url_never_raises_and_accepts_only_allowed_hosts(url: str) -> None
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(list("ahtps:/\\<>|@!#^w. \n[]()日本")), max_size=80))
+@given(
+    text=st.lists(
+        st.sampled_from([*"ahtps:/\\<>|@!#^w. \n[]()日本", "com", "py", "net", "arn:"]),
+        max_size=40,
+    ).map("".join)
+)
 def test_urls_in_text_returns_substrings_of_the_text(text: str) -> None:
+    # Bare host names come back with the scheme a click adds; the rest is as written.
     for url in urls_in_text(text):
-        assert url and url in text
+        assert url and url.removeprefix("http://") in text
 
 
 # --- check_url: the fast path for plain links ---------------------------------------------------
