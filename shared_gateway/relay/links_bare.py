@@ -58,9 +58,11 @@ _WWW = re.compile(r"[Ww][Ww][Ww]\.")
 # A link runs to the next whitespace or angle bracket. Deliberately greedy: Slack's auto-linker
 # keeps non-ASCII text glued to a URL, and cutting a match short could hide the real host.
 _LINK_TAIL = re.compile(r"[^\s<>]*+")
-# A dotted name that starts a word: letters, digits, '-' and '_' in any script (an IDN host,
+# A dotted name is found from its last label (a dot is a fast anchor; most text has few),
+# then read back to its start: letters, digits, '-', '_' and dots in any script (an IDN host,
 # or Japanese text glued to one: the whole run is what an auto-linker reads as the host).
-_DOTTED_NAME = re.compile(r"(?<![\w.@\-])[\w\-]++(?:\.[\w\-]++)*\.([\w\-]++)")
+_LAST_LABEL = re.compile(r"\.([\w\-]++)(?!\.[\w\-])")
+_NAME_RUN = re.compile(r"[\w\-.]*+")
 # An ARN names a resource, not a place to click, and its resource part may hold dotted names
 # (an S3 bucket ``my.bucket.com``): nothing in it is a bare host.
 _ARN = re.compile(r"(?<![^\s(\[{\"'`])arn:aws[a-z\-]*+:[^\s<>]*+")
@@ -175,21 +177,33 @@ def _www_spans(text: str, budget: Budget, spans: list[_Span]) -> None:
 def _host_spans(text: str, budget: Budget, spans: list[_Span]) -> None:
     covered = _Coverage(spans)
     claimed = -1  # end of the last host link's path: names inside it are part of that link
-    known = _tld_sets()[0]
-    for match in _DOTTED_NAME.finditer(text):
-        # The common case first, cheaply: a name whose last label is no ASCII TLD.
+    known, ambiguous = _tld_sets()
+    reversed_text = ""
+    for match in _LAST_LABEL.finditer(text):
+        # The common cases first, cheaply: a last label that is no TLD, a file name
+        # ("app.py", see below), a name inside a link or URI found already.
         tld = match.group(1).lower()
-        if tld.isascii() and tld not in known:
+        if tld.isascii() and (
+            tld not in known
+            or (tld in ambiguous and text[match.end() : match.end() + 1] not in ("/", "?", "#"))
+        ):
             continue
-        kind = host_kind(match.group())
+        if match.start() < claimed or covered.hides(match.start()):
+            continue
+        if not reversed_text:
+            reversed_text = text[::-1]  # to read names back to their start with one match
+        name_end = match.end()
+        back = _NAME_RUN.match(reversed_text, len(text) - match.start())
+        start = len(text) - back.end()  # type: ignore[union-attr]
+        if start == match.start() or text[start - 1 : start] == "@":
+            continue  # ".com" alone, or the domain of an e-mail address
+        name = text[start:name_end]
+        kind = host_kind(name)
         if kind is None:
             continue
-        start, name_end = match.span()
         follows = text[name_end : name_end + 1]
         if kind is AMBIGUOUS and follows not in ("/", "?", "#"):
             continue  # "app.py", "README.md," (see below)
-        if start < claimed or covered.hides(start):
-            continue
         if text[start : start + 4].lower() == "www.":
             continue  # the www. scan has it
         after = text[name_end + 1 : name_end + 2]
