@@ -49,6 +49,8 @@ def test_valid_registry_is_normalised() -> None:
 def test_bundled_example_registry_is_valid() -> None:
     registry = load_registry(Path(__file__).parents[2] / "shared_gateway" / "registry.toml")
     assert set(registry.teams) == {"payments", "search"}
+    search = registry.teams["search"]
+    assert (search.decision("email"), search.decision("phone")) == ("allow", "block")
 
 
 @pytest.mark.parametrize(
