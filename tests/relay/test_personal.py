@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,7 +18,9 @@ from shared_gateway.relay.registry import parse_registry
 from shared_gateway.relay.rules import RULES, my_number_check_digit
 from shared_gateway.relay.scanner import scan
 
-from .test_handler import ACCOUNT, call, log_records
+from .test_handler import ACCOUNT, PAYMENTS, SEARCH, call, log, log_records, slack
+
+__all__ = ["log", "slack"]  # the handler tests' fixtures, used here by name
 
 CARD = "4111111111111111"  # the card networks' published test number
 MY_NUMBER = "123456789018"  # check digit computed, not a real person's
@@ -227,17 +228,6 @@ url = "{hook}"
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandin]:
-    with SlackStandin() as standin:
-        yield standin
-
-
-@pytest.fixture
-def log() -> io.StringIO:
-    return io.StringIO()
-
-
-@pytest.fixture
 def relay(slack: SlackStandin, log: io.StringIO) -> Relay:
     return Relay(
         registry=parse_registry(registry_text(slack.url)),
@@ -245,10 +235,6 @@ def relay(slack: SlackStandin, log: io.StringIO) -> Relay:
         expected_account=ACCOUNT,
         log=log,
     )
-
-
-PAYMENTS = f"arn:aws:sts::{ACCOUNT}:assumed-role/slackgate-payments-nightly/fn"
-SEARCH = f"arn:aws:sts::{ACCOUNT}:assumed-role/slackgate-search-weekly/fn"
 
 
 def test_block_refuses_and_masks_the_personal_data(
