@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
@@ -50,6 +51,7 @@ REVERSED_WINDOW = 512  # characters before a reversed keyword read back as its s
 MAX_WRAP_GAP = 4  # whitespace between two lines of one wrapped base64 run ("\r\n", "\n  ")
 
 WORK: Counter[str] = Counter()
+_TokenView = tuple[str, list[int], list[tuple[int, int]]]
 
 # Why a run was not read, as the finding that reports it says.
 TOO_DEEP = f"more than {MAX_DEPTH} layers of encoding"
@@ -111,20 +113,21 @@ def variants(
     data: bytes,
     texts: list[str],
     starts: list[int],
-    token_spans: list[tuple[int, int]],
+    tokens: _TokenView,
     depth: int,
     budget: Budget,
 ) -> list[Variant]:
     """The decoded variants of a batch: `joined` is the texts' ASCII views joined (with
-    `starts` the offset of each), `data` the same as bytes, `token_spans` its runs of 16+
-    base64-alphabet characters."""
+    `starts` the offset of each), `data` the same as bytes, `tokens` its runs of 16+
+    base64-alphabet characters (joined by newlines, where each starts there, their spans)."""
+    token_spans = tokens[2]
     found = _token_variants(joined, texts, starts, "%", _percent_escapes(), _unpercent, "url")
     if "&" in joined:
         found += _token_variants(joined, texts, starts, "&", _entities(), _unescape, "html")
     found += _base_n_variants(joined, texts, starts, token_spans, budget)
     found += _hex_variants(joined, data, texts, starts, budget)
     if depth == 0:
-        found += _reversed_variants(joined, texts, starts)
+        found += _reversed_variants(joined, texts, starts, tokens)
         found += _unmarked_variants(joined, texts, starts)
     kept = []
     for variant in found:
@@ -237,15 +240,27 @@ def _token_end(joined: str, position: int) -> int:
 def _unmarked_variants(joined: str, texts: list[str], starts: list[int]) -> list[Variant]:
     """Tokens with combining marks left after NFKC (a mark on an ASCII letter that has no
     precomposed form: A\u0332KIA...), with the marks removed, as TR39's skeleton reads them."""
-    foreign = [i for i, text in enumerate(texts) if not text.isascii()]
     found: list[Variant] = []
-    for index in foreign:
-        text = texts[index]
-        if _combining_marks().search(text) is None:
+    for index, text in enumerate(texts):
+        if text.isascii() or not _mark_after_ascii(text):
             continue
         local = _token_variants(text, [text], [0], "", _combining_marks(), _without_marks, "")
         found += [Variant(index, v.start, v.end, v.text, "combining marks") for v in local]
     return found
+
+
+@cache
+def _ascii_then_other() -> re.Pattern[str]:
+    # A narrow first character class keeps the search fast on text that is mostly not ASCII;
+    # the big class of all combining marks is only used on the rare texts that pass.
+    return re.compile("[0-9A-Za-z][^\x00-\x7f]")
+
+
+def _mark_after_ascii(text: str) -> bool:
+    return any(
+        unicodedata.combining(pair.group()[1]) or unicodedata.category(pair.group()[1])[0] == "M"
+        for pair in _ascii_then_other().finditer(text)
+    )
 
 
 # --- base64, base64url, base32 (and what they carry compressed) ------------------------------
@@ -360,6 +375,13 @@ def _decode_base32(core: str, budget: Budget) -> tuple[str, str] | None:
     body = core.upper()
     body = body[: len(body) - len(body) % 8 + _BASE32_TAIL[len(body) % 8]]
     try:
+        # The standard library decodes base32 in Python, 8 characters at a time: a long run
+        # is decoded whole only when its first quanta already read as text.
+        if (
+            len(body) > _BASE32_PROBE
+            and _readable(base64.b32decode(body[:_BASE32_PROBE]), "base32", budget) is None
+        ):
+            return None
         raw = base64.b32decode(body + "=" * (-len(body) % 8))
     except (binascii.Error, ValueError):
         return None
@@ -367,6 +389,7 @@ def _decode_base32(core: str, budget: Budget) -> tuple[str, str] | None:
     return _readable(raw, "base32", budget)
 
 
+_BASE32_PROBE = 1024  # characters (a multiple of 8) decoded first from a long base32 run
 # Characters of a final base32 quantum that make whole bytes: 2, 4, 5 or 7 (else trimmed).
 _BASE32_TAIL = (0, 0, 2, 2, 4, 5, 5, 7)
 
@@ -427,8 +450,14 @@ def _hex_variants(
         return []
     found: list[Variant] = []
     position = 0
+    # Next occurrence of each needle, searched again only once passed: each search resumes
+    # where its last one ended, so the needles cost one pass over the mask each.
+    upcoming = {needle: mask.find(needle) for needle in _HEX_NEEDLES}
     while True:
-        hits = [h for h in (mask.find(n, position) for n in _HEX_NEEDLES) if h >= 0]
+        for needle, at in upcoming.items():
+            if 0 <= at < position:
+                upcoming[needle] = mask.find(needle, position)
+        hits = [at for at in upcoming.values() if at >= 0]
         if not hits:
             break
         hit = min(hits)
@@ -455,6 +484,9 @@ def _hex_digits(run: str) -> str:
 
 def _decode_hex(digits: str, budget: Budget) -> tuple[str, str] | None:
     digits = digits[: len(digits) - len(digits) % 2]
+    high = digits[0::2]
+    if (high.count("0") + high.count("1")) * 10 > len(high):
+        return None  # control characters: a digest or an id, not text (checked before decoding)
     try:
         raw = bytes.fromhex(digits)
     except ValueError:
@@ -467,14 +499,18 @@ def _decode_hex(digits: str, budget: Budget) -> tuple[str, str] | None:
 
 
 @cache
-def _reversed_keywords() -> list[re.Pattern[str]]:
+def _reversed_keywords(in_tokens: bool) -> list[re.Pattern[str]]:
     """The rules' keywords written backwards, one literal-prefix regex per leading character
-    (searched in lower case), so the pass skips through text as fast as the forward one."""
+    (searched in lower case), so each pass skips through text at C speed. In the long runs
+    (the token view): every keyword; in the whole text, only the key=value rules' longer
+    words (password, secret, token...), since the other keywords begin tokens."""
     backwards = {
         keyword.lower()[::-1]
         for rule in RULES
         for keyword in rule.keywords
-        if len(keyword) >= 3 and keyword.lower() != keyword.lower()[::-1]
+        if len(keyword) >= (3 if in_tokens else 5)
+        and (in_tokens or rule.generic)
+        and keyword.lower() != keyword.lower()[::-1]
     }
     by_first: dict[str, list[str]] = {}
     for word in sorted(backwards, key=len, reverse=True):
@@ -485,12 +521,22 @@ def _reversed_keywords() -> list[re.Pattern[str]]:
     ]
 
 
-def _reversed_variants(joined: str, texts: list[str], starts: list[int]) -> list[Variant]:
+def _reversed_variants(
+    joined: str, texts: list[str], starts: list[int], tokens: _TokenView
+) -> list[Variant]:
     """Text written backwards: where a keyword appears reversed, the REVERSED_WINDOW
     characters before it (where its secret then is), read the right way round. Windows that
     overlap are merged, so this reads each character once at most."""
+    token_view, token_view_starts, token_spans = tokens
+    lowered = token_view.lower()
+    ends = []
+    for finder in _reversed_keywords(True):
+        for match in finder.finditer(lowered):
+            token = bisect_right(token_view_starts, match.start()) - 1
+            ends.append(match.end() + token_spans[token][0] - token_view_starts[token])
     lowered = joined.lower()
-    ends = sorted(m.end() for finder in _reversed_keywords() for m in finder.finditer(lowered))
+    ends += [m.end() for finder in _reversed_keywords(False) for m in finder.finditer(lowered)]
+    ends.sort()
     windows: list[list[int]] = []  # [index, start, end] in text coordinates
     for end in ends:
         WORK["candidates"] += 1

@@ -245,8 +245,9 @@ def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[l
 
     _scan_digit_sequences(joined, data, lowered, texts, record)
 
+    tokens_seen = (token_view, token_view_starts, token_spans)
     if depth < decoders.MAX_DEPTH:
-        found = decoders.variants(joined, data, texts, starts, token_spans, depth, budget)
+        found = decoders.variants(joined, data, texts, starts, tokens_seen, depth, budget)
         _record_uninspected(budget, hits)
         if found:
             decoded = _scan_batch(normalize_many([v.text for v in found]), depth + 1, budget)
@@ -260,7 +261,7 @@ def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[l
                     )
     else:
         # One layer more than is peeled: what it decodes to is not read, so it is reported.
-        deeper = decoders.variants(joined, data, texts, starts, token_spans, depth, budget)
+        deeper = decoders.variants(joined, data, texts, starts, tokens_seen, depth, budget)
         budget.overflow.extend((v.index, v.start, v.end, decoders.TOO_DEEP) for v in deeper)
         _record_uninspected(budget, hits)
 
