@@ -259,8 +259,8 @@ CORE_RULES: tuple[Rule, ...] = (
         # A header never holds "eyJ" again: each attempt stops at the next one, so a text of
         # repeated "eyJ" costs one read, not one per occurrence.
         pattern=lazy(
-            r"(?<![A-Za-z0-9_-])eyJ(?:(?!eyJ)[A-Za-z0-9_-]){13,2000}+\.[A-Za-z0-9_-]{2,8192}+"
-            r"\.[A-Za-z0-9_-]{0,2048}+"
+            r"(?<![A-Za-z0-9_-])eyJ(?:(?!eyJ)[A-Za-z0-9_-]){13,1500}+\.[A-Za-z0-9_-]{2}"
+            r"[A-Za-z0-9_-]{0,8190}+(?:\.[A-Za-z0-9_-]{0,2048}+)?"
         ),
         keywords=("eyJ",),
         token=True,
@@ -286,7 +286,7 @@ CORE_RULES: tuple[Rule, ...] = (
     Rule(
         id="bearer-token",
         description="bearer token",
-        pattern=lazy(r"(?i:bearer)\s{1,3}(?P<secret>[A-Za-z0-9._~+/-]{20,2048}+=*)"),
+        pattern=lazy(r"(?i:bearer)\s{1,3}(?P<secret>[A-Za-z0-9._~+/-]{20,2048}+={0,2})"),
         keywords=("bearer",),
         validator=random_looking(3.5),
         generic=True,
@@ -359,7 +359,7 @@ CORE_RULES: tuple[Rule, ...] = (
         description="secret on a command line",
         # --password x, --password=x, --db-password 'x', --api-key x, --token x.
         pattern=lazy(
-            r"--(?:[a-z0-9]{1,20}-){0,2}(?P<name>password|passwd|pass|token|secret|api-key|apikey"
+            r"--(?:[a-z0-9]{1,20}+-){0,2}(?P<name>password|passwd|pass|token|secret|api-key|apikey"
             r"|client-secret|secret-key|access-key)(?:=|[ \t]{1,3})[\"']?"
             r"(?P<secret>[^\s\"'\x00-][^\s\"'\x00]{5,200}+)"
         ),

@@ -149,6 +149,8 @@ def age_key_valid(match: re.Match[str]) -> bool:
 def jwt_valid(match: re.Match[str]) -> bool:
     import json  # only a JWT-shaped match gets here; keeps import time off the cold start
 
+    if match.group(0).count(".") != 2:  # header.payload.signature (the pattern stops early)
+        return False
     header = match.group(0).split(".", 1)[0].translate(_URLSAFE_TO_STANDARD)
     try:
         decoded = json.loads(binascii.a2b_base64(header + "=" * (-len(header) % 4)))

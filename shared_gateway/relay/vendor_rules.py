@@ -286,25 +286,17 @@ VENDOR_RULES: tuple[Rule, ...] = (
         examples=(f"DD_API_KEY={fake_hex(32)}", f"datadog_app_key: {fake_hex(40, 3)}"),
         near_misses=("datadog_site: datadoghq.eu",),
     ),
-    Rule(
-        id="discord-bot-token",
-        description="Discord bot token",
-        # base64 of a snowflake id (starts M, N or O), a timestamp, an HMAC.
-        pattern=lazy(
-            r"(?<![\w-])[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[\w-]{27,38}(?![\w-])"
-        ),
-        keywords=("M", "N", "O"),
-        token=True,
-        validator=None,
-        examples=(f"DISCORD_TOKEN=MT{fake_alnum(22)}.{fake_alnum(6, 1)}.{fake_alnum(38, 2)}",),
-        near_misses=("Mozilla/5.0 (X11; Linux x86_64)", "NODE_OPTIONS.max_old_space_size"),
-    ),
     named_token(
         "discord-client-secret",
-        "Discord client secret or bot token",
+        "Discord bot token or client secret",
         ("discord",),
-        "[A-Za-z0-9_=-]{32}",
-        examples=(f"DISCORD_CLIENT_SECRET={fake_alnum(32)}",),
+        # A bot token (base64 of the bot's id . timestamp . HMAC) or a client secret. Bare,
+        # its shape would need a one-letter keyword (M, N, O): named only.
+        r"(?:[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}|[A-Za-z0-9_=-]{32})",
+        examples=(
+            f"DISCORD_CLIENT_SECRET={fake_alnum(32)}",
+            f"DISCORD_BOT_TOKEN=MT{fake_alnum(22)}.{fake_alnum(6, 1)}.{fake_alnum(38, 2)}",
+        ),
     ),
     bare_token(
         "dropbox-token",
