@@ -222,7 +222,7 @@ _BENIGN_KEY_SUFFIX = (
     r"provider|store|manager|source|header|param|mode|length|enabled|required|env|var)$"
 )
 # Prefixes that turn a secret's key into the name of where it is kept (Helm, Kubernetes).
-_REFERENCE_KEY_PREFIX = re.compile(r"(?i)(?:existing|external|sealed|from|use|value[_-]?from)$")
+_REFERENCE_KEY_PREFIX = r"(?i)(?:existing|external|sealed|from|use|value[_-]?from)$"
 # A value made of lower-case words joined by - _ . (my-tls, prod-db-credentials): the name
 # of an object, not a secret, when the key is a secret/token/key (not a password).
 _OBJECT_NAME = r"[a-z]+(?:[-_.][a-z]+)*(?:[-_.]v?\d{1,3})?"
@@ -242,7 +242,7 @@ def generic_secret_valid(match: re.Match[str]) -> bool:
     if _compiled(_BENIGN_KEY_SUFFIX).search(match.group("suffix") or ""):
         return False
     before = match.string[max(0, match.start() - 12) : match.start()]
-    if _REFERENCE_KEY_PREFIX.search(before.rstrip("_.-")):
+    if _compiled(_REFERENCE_KEY_PREFIX).search(before.rstrip("_.-")):
         return False
     value = match.group("secret")
     if is_placeholder(value) or value.isdigit():
