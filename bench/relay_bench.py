@@ -306,8 +306,9 @@ def fill_body(text: str, shape: str) -> str:
     """A payload, under the body limit, whose one big string (or many) repeats `text`."""
     budget = MAX_BODY_BYTES - 512
     unit = json.dumps(text, ensure_ascii=False)[1:-1].encode()
-    repeated = text * max(1, budget // max(1, len(unit)))
+    times = max(1, budget // max(1, len(unit)))
     while True:
+        repeated = text * times  # whole repetitions: a cut link would be a different input
         if shape == "one string":
             payload: dict[str, Any] = {
                 "channel": "payments-alerts",
@@ -323,7 +324,7 @@ def fill_body(text: str, shape: str) -> str:
         body = json.dumps(payload, ensure_ascii=False)
         if len(body.encode()) <= MAX_BODY_BYTES:
             return body
-        repeated = repeated[: int(len(repeated) * 0.95)]
+        times = int(times * 0.95)
 
 
 def adversarial_section() -> tuple[str, float]:
