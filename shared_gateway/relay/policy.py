@@ -5,7 +5,9 @@ blocks, attachments and metadata — for two checks:
 
 * links: values under URL-valued keys must be allowed URLs, and every link written in any
   string (mrkdwn ``<url|label>``, bare URLs) must be too;
-* secrets and personal data: the scanner, over all strings in one batch.
+* secrets and personal data: the scanner, over all strings in one batch, then over the
+  message as a reader sees it rendered (rendered.py: a secret split across strings, spaces
+  or mrkdwn markers).
 
 A team's ``action`` decides what a secret does: ``block`` refuses the message,
 ``redact`` replaces each finding with ``[redacted:<rule>]`` and forwards the rest. A
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from . import scanner, urls
+from . import rendered, scanner, urls
 from .payload import Message, PayloadRejected
 from .reasons import Reason, mask
 from .registry import Team
@@ -106,9 +108,19 @@ def evaluate(message: Message, team: Team) -> Verdict:
             Reason(r.rule, _masked_path(r.path, flagged_keys), r.message) for r in link_reasons
         ]
     key_found = bool(flagged_keys)
+    # What only the message as rendered shows (a token split over strings, spaces or mrkdwn
+    # markers) cannot be redacted in place: it always blocks (rendered.py).
+    found = {(r.path, r.rule) for r in secret_reasons}
+    split_reasons = [
+        Reason(r.rule, _masked_path(r.path, flagged_keys), r.message)
+        for r in rendered.split_findings(payload, found)
+        if team.decision(_CATEGORY.get(r.rule, "secret")) != "allow"
+    ]
     # A key cannot be redacted without changing what the message means: block instead.
-    if link_reasons or (secret_reasons and (blocking or key_found)):
-        raise PayloadRejected("content_blocked", cap_reasons(link_reasons + secret_reasons))
+    if link_reasons or split_reasons or (secret_reasons and (blocking or key_found)):
+        raise PayloadRejected(
+            "content_blocked", cap_reasons(link_reasons + secret_reasons + split_reasons)
+        )
     for site, text, findings in zip(sites, texts, findings_per_text, strict=False):
         if findings:
             redacted = scanner.redact(text, findings)
