@@ -52,39 +52,119 @@ _Recorder = Callable[[int, re.Match[str]], bool]
 
 
 # (searches the long-token view instead of the whole text, searches the text as written
-# instead of its lower-case copy, the regex)
-_Finder = tuple[bool, bool, re.Pattern[str]]
+# instead of its lower-case copy, the regex, the run of characters in which none of its
+# keywords can start a match, or None)
+_Finder = tuple[bool, bool, re.Pattern[str], re.Pattern[str] | None]
 
 
+@cache
 def _keyword_finders() -> tuple[list[_Finder], dict[tuple[bool, bool, str], tuple[int, ...]]]:
-    """One regex per (view, case, leading character) of all keywords: each has a literal
-    prefix, so the regex engine skips through the text fast instead of trying every position.
+    """One regex per (view, case, leading character, guard) of all keywords: each has a
+    literal prefix, so the regex engine skips through the text fast instead of trying every
+    position (one alternation of all keywords would test a character set at every position,
+    slower). Keywords whose rules share a leading guard (see _dead_run) are searched apart
+    from the others, so that a run of refused characters can be skipped for all of them.
+    Built on the first scan, not at import: it costs milliseconds of a cold start.
     """
-    groups: dict[tuple[bool, bool, str], set[str]] = {}
+    dispatch: dict[tuple[bool, bool, str], tuple[int, ...]] = {}
     for rule in RULES:
         for keyword in rule.keywords:
             exact = keyword != keyword.lower()
-            groups.setdefault((rule.token, exact, keyword[0]), set()).add(keyword)
+            # A found keyword also serves every rule whose keyword is a prefix of it.
+            dispatch[(rule.token, exact, keyword)] = tuple(
+                index
+                for index, other in enumerate(RULES)
+                if other.token == rule.token
+                and any((k != k.lower()) == exact and keyword.startswith(k) for k in other.keywords)
+            )
+    groups: dict[tuple[bool, bool, str, str], set[str]] = {}
+    for (in_tokens, exact, keyword), served in dispatch.items():
+        guard = _dead_class([RULES[index] for index in served])
+        groups.setdefault((in_tokens, exact, keyword[0], guard), set()).add(keyword)
     finders: list[_Finder] = []
-    dispatch: dict[tuple[bool, bool, str], tuple[int, ...]] = {}
-    for (in_tokens, exact, first), keywords in sorted(groups.items()):
+    for (in_tokens, exact, first, guard), keywords in sorted(groups.items()):
         longest_first = sorted(keywords, key=len, reverse=True)
         rest = "|".join(re.escape(keyword[1:]) for keyword in longest_first)
-        finders.append((in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})")))
-        for found in keywords:
-            # A found keyword also serves every rule whose keyword is a prefix of it.
-            dispatch[(in_tokens, exact, found)] = tuple(
-                index
-                for index, rule in enumerate(RULES)
-                if rule.token == in_tokens
-                and any((k != k.lower()) == exact and found.startswith(k) for k in rule.keywords)
-            )
+        dead = re.compile(f"[{re.escape(guard)}]*") if guard else None
+        finders.append((in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})"), dead))
     return finders, dispatch
 
 
-_FINDERS, _DISPATCH = _keyword_finders()
+_LEADING_GUARD = re.compile(r"\(\?<!\[([^\]]*)\]\)")  # (?<![A-Za-z0-9_-]) first in a pattern
+_ASCII = "".join(map(chr, range(128)))
+
+
+def _dead_class(rules: list[Rule]) -> str:
+    """The characters after which none of these rules can match (each pattern begins with a
+    look-behind refusing them: a token must not start inside another); "" when one rule has
+    no such guard. A keyword glued to itself thousands of times (AKIAAKIA...) is then
+    skipped run by run instead of tried at each copy."""
+    common: set[str] | None = None
+    for rule in rules:
+        guard = None if rule.lookback else _LEADING_GUARD.match(rule.pattern.pattern)
+        if guard is None:
+            return ""
+        refused = set(_guard_class(guard.group(1)))
+        common = refused if common is None else common & refused
+    return "".join(sorted(common or ()))
+
+
+@cache
+def _guard_class(members: str) -> str:
+    return "".join(re.findall(f"[{members}]", _ASCII))
+
+
 _DIGIT_RULES = tuple(index for index, rule in enumerate(RULES) if not rule.keywords)
 _HAS_SECRET_GROUP = tuple("secret" in rule.pattern.groupindex for rule in RULES)
+
+# Bounds on the rule attempts of one message (all strings and decoded layers together). A
+# hostile body repeats a keyword tens of thousands of times (AKIA, password=, @), and every
+# place a keyword occurs costs a pattern attempt, a validator and a finding in Python: past
+# these bounds, the rest of the string is not inspected and is reported as such (a finding
+# that blocks or redacts it), never passed. Real messages stay far below them: a 40 KB log
+# makes about 150 attempts. A pattern that fails at once (its keyword glued inside a word)
+# costs little and is not counted: that work stays linear in the text.
+MAX_FAILED_PER_RULE = 2048  # matches of one rule its validator or context words refused
+MAX_FAILED_LOOKBACK = 256  # windows searched in vain for a rule whose keyword is inside it
+MAX_KEPT_PER_RULE = 2048  # findings of one rule
+# All rules together, in units of a failed attempt: a finding costs 8 (its validator, its
+# masked excerpt, its reason), a window search 16.
+MAX_CHARGE = 16_384
+_KEPT_CHARGE = 8
+_LOOKBACK_CHARGE = 16
+
+
+class _Attempts:
+    """The rule attempts of one message, against the bounds above."""
+
+    def __init__(self) -> None:
+        self.failed = [0] * len(RULES)
+        self.kept = [0] * len(RULES)
+        self.charge = 0
+
+    def limit(self, rule_index: int) -> str | None:
+        """Why the rule may be tried no more in this message, or None."""
+        if self.charge >= MAX_CHARGE:
+            return f"more than {MAX_CHARGE} places to check for secrets in one message"
+        lookback = RULES[rule_index].lookback
+        if self.failed[rule_index] >= (MAX_FAILED_LOOKBACK if lookback else MAX_FAILED_PER_RULE):
+            return f"more than {self.failed[rule_index]} places that may hold {_name(rule_index)}"
+        if self.kept[rule_index] >= MAX_KEPT_PER_RULE:
+            return f"more than {MAX_KEPT_PER_RULE} findings of {_name(rule_index)}"
+        return None
+
+    def count(self, rule_index: int, kept: bool) -> None:
+        decoders.WORK["attempts"] += 1
+        if kept:
+            self.kept[rule_index] += 1
+            self.charge += _KEPT_CHARGE
+        else:
+            self.failed[rule_index] += 1
+            self.charge += _LOOKBACK_CHARGE if RULES[rule_index].lookback else 1
+
+
+def _name(rule_index: int) -> str:
+    return f"{RULES[rule_index].description} ({RULES[rule_index].id})"
 
 
 def _byte_table(classes: dict[str, str]) -> bytes:
@@ -120,7 +200,7 @@ def scan(text: str) -> list[Finding]:
 def scan_many(texts: Sequence[str]) -> list[list[Finding]]:
     """Findings for each string, index-aligned with `texts`; one batch for speed."""
     normalised = normalize_many(list(texts))
-    return [_findings(hits) for hits in _scan_batch(normalised, 0, decoders.Budget())]
+    return [_findings(hits) for hits in _scan_batch(normalised, 0, decoders.Budget(), _Attempts())]
 
 
 def redact(text: str, findings: Sequence[Finding]) -> str:
@@ -170,7 +250,9 @@ def _may_look_ascii() -> re.Pattern[str]:
     return re.compile("[^\x00-\x7f\u3000-\u9fff\uac00-\ud7a3\uff00-\uffef]")
 
 
-def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[list[_Hit]]:
+def _scan_batch(
+    texts: list[str], depth: int, budget: decoders.Budget, attempts: _Attempts
+) -> list[list[_Hit]]:
     """Hits per (already normalised) text."""
     views = [_ascii_view(text) for text in texts]
     joined = _SEPARATOR.join(views)
@@ -218,7 +300,21 @@ def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[l
 
     lowered = joined.lower()
     token_lowered = token_view.lower()
-    for in_tokens, exact, finder in _FINDERS:
+    token_joined_starts = [start for start, _ in token_spans]
+
+    def crowded(rule_index: int, position: int) -> int:
+        """Past a bound (see MAX_CHARGE): reports the rest of the string holding `position`
+        as not inspected and returns where that string ends; else -1."""
+        why = attempts.limit(rule_index)
+        if why is None:
+            return -1
+        index = bisect_right(starts, position) - 1
+        start = position - starts[index]
+        hits[index].append((start, len(texts[index]), _CROWDED, "", why))
+        return starts[index] + len(views[index])
+
+    finders, dispatch = _keyword_finders()
+    for in_tokens, exact, finder, dead in finders:
         if in_tokens:
             haystack = token_view if exact else token_lowered
         else:
@@ -227,34 +323,65 @@ def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[l
         # again (a rule's secret ends where its match ends), so it is not tried: without
         # this, a keyword repeated thousands of times costs one long match each.
         kept_until: dict[int, int] = {}
-        for anchor in finder.finditer(haystack):
+        search = finder.search
+        anchor = search(haystack)
+        while anchor is not None:
             position = anchor.start()
+            resume = anchor.end()
             if in_tokens:  # back to the joined text
                 token = bisect_right(token_view_starts, position) - 1
                 position += token_spans[token][0] - token_view_starts[token]
-            for rule_index in _DISPATCH[(in_tokens, exact, anchor.group())]:
+            if dead is not None and position and dead.match(joined, position - 1).end() >= position:
+                # No keyword of this finder starts a match before the run ends (the
+                # character before each is one its rules' patterns refuse): skip it.
+                run_end = dead.match(joined, position).end()  # type: ignore[union-attr]
+                if in_tokens:
+                    run_end = min(run_end, token_spans[token][1])
+                    run_end += token_view_starts[token] - token_spans[token][0]
+                anchor = search(haystack, max(resume, run_end))
+                continue
+            for rule_index in dispatch[(in_tokens, exact, anchor.group())]:
                 if position < kept_until.get(rule_index, -1):
                     continue
+                skip_to = crowded(rule_index, position)
+                if skip_to >= 0:  # the rest of this string is reported: go to the next
+                    if in_tokens:
+                        token = bisect_left(token_joined_starts, skip_to)
+                        resume = (
+                            token_view_starts[token] if token < len(token_spans) else len(haystack)
+                        )
+                    else:
+                        resume = skip_to
+                    break
                 rule = RULES[rule_index]
                 if rule.lookback:
                     match = _match_around(rule, joined, position)
                 else:
                     match = rule.pattern.match(joined, position)
-                if match is not None and record(rule_index, match):
+                if match is None:
+                    if rule.lookback:  # a window searched in vain: dear, so it counts
+                        attempts.count(rule_index, False)
+                    continue  # a pattern failing at once costs little: linear work only
+                kept = record(rule_index, match)
+                attempts.count(rule_index, kept)
+                if kept:
                     kept_until[rule_index] = match.end()
+            anchor = search(haystack, resume)
 
-    _scan_digit_sequences(joined, data, lowered, texts, record)
+    _scan_digit_sequences(joined, data, lowered, texts, record, crowded, attempts)
 
     tokens_seen = (token_view, token_view_starts, token_spans)
     if depth < decoders.MAX_DEPTH:
         found = decoders.variants(joined, data, texts, starts, tokens_seen, depth, budget)
         _record_uninspected(budget, hits)
         if found:
-            decoded = _scan_batch(normalize_many([v.text for v in found]), depth + 1, budget)
+            decoded = _scan_batch(
+                normalize_many([v.text for v in found]), depth + 1, budget, attempts
+            )
             for variant, variant_hits in zip(found, decoded, strict=True):
                 for _, _, rule_index, value, inner in variant_hits:
                     encoding = f"{variant.encoding} → {inner}" if inner else variant.encoding
-                    if rule_index == _UNINSPECTED:
+                    if rule_index >= _UNINSPECTED:
                         encoding = inner  # why it was not read
                     hits[variant.index].append(
                         (variant.start, variant.end, rule_index, value, encoding)
@@ -266,7 +393,7 @@ def _scan_batch(texts: list[str], depth: int, budget: decoders.Budget) -> list[l
         _record_uninspected(budget, hits)
 
     for index in crossed:
-        hits[index] = _scan_batch([texts[index]], depth, budget)[0]
+        hits[index] = _scan_batch([texts[index]], depth, budget, attempts)[0]
     return hits
 
 
@@ -283,7 +410,13 @@ def _token_spans(data: bytes) -> list[tuple[int, int]]:
 
 
 def _scan_digit_sequences(
-    joined: str, data: bytes, lowered: str, texts: list[str], record: _Recorder
+    joined: str,
+    data: bytes,
+    lowered: str,
+    texts: list[str],
+    record: _Recorder,
+    crowded: Callable[[int, int], int],
+    attempts: _Attempts,
 ) -> None:
     """Tries the digit rules on every run of digits and single separators that holds 12
     digits in a row or four digits, a separator and four more (4111 1111 ..., 1234-5678-...).
@@ -316,15 +449,19 @@ def _scan_digit_sequences(
                 end = len(digit_mask)
             runs[start] = end
             found = digit_mask.find(needle, end)
+    skip_until = dict.fromkeys(active, -1)  # past a bound: where the reported string ends
     for start, end in sorted(runs.items()):
         digits = digit_mask.count(b"d", start, end)
         for rule_index in active:
             rule = RULES[rule_index]
-            if digits < _MIN_DIGITS[rule_index]:  # e.g. no card number is shorter than 13
-                continue
+            if digits < _MIN_DIGITS[rule_index] or start < skip_until[rule_index]:
+                continue  # e.g. no card number is shorter than 13
             # One character past the run, so that a look-ahead sees what follows it.
             for match in rule.pattern.finditer(joined, start, end + 1):
-                record(rule_index, match)
+                skip_until[rule_index] = crowded(rule_index, match.start())
+                if skip_until[rule_index] >= 0:
+                    break
+                attempts.count(rule_index, record(rule_index, match))
 
 
 # Fewest digits a digit rule's match holds (12 in a row or 4+4 with a separator is where
@@ -451,8 +588,16 @@ _UNINSPECTED_RULE = Rule(
     pattern=re.compile("(?!)"),
     reveal=0,
 )
-_ALL_RULES = (*RULES, _UNINSPECTED_RULE)
+# What the bounds on rule attempts kept from being read (see MAX_CHARGE).
+_CROWDED_RULE = Rule(
+    id="too-many-candidates",
+    description="text the relay did not inspect",
+    pattern=re.compile("(?!)"),
+    reveal=0,
+)
+_ALL_RULES = (*RULES, _UNINSPECTED_RULE, _CROWDED_RULE)
 _UNINSPECTED = len(RULES)
+_CROWDED = len(RULES) + 1
 
 
 def _masked(value: str, reveal: int) -> str:
