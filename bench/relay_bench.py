@@ -251,7 +251,7 @@ def adversarial_texts() -> Iterator[tuple[str, str, str]]:
     nested = "password=" + "Zx9" * 10
     for _ in range(8):
         nested = base64.b64encode(nested.encode()).decode()
-    gz = base64.b64encode(gzip.compress(os.urandom(120_000))).decode()
+    gz = base64.b64encode(gzip.compress(os.urandom(185_000))).decode()
     yield "private keys", "repeated PEM headers", "-----BEGIN PRIVATE KEY-----\n"
     yield "private keys", "PEM header, endless body", "-----BEGIN RSA PRIVATE KEY-----\n" + b64
     yield "private keys", "PEM END lines", "-----END PRIVATE KEY-----\n"
@@ -324,17 +324,24 @@ def fill_body(text: str, shape: str) -> str:
         body = json.dumps(payload, ensure_ascii=False)
         if len(body.encode()) <= MAX_BODY_BYTES:
             return body
-        times = int(times * 0.95)
+        if times > 1:
+            times = int(times * 0.95)
+        else:  # one text longer than the limit (a long run): cut the text itself
+            text = text[: int(len(text) * 0.95)]
 
 
 def adversarial_section() -> tuple[str, float]:
-    print(f"\n== adversarial inputs, full handler, body ≤ {MAX_BODY_BYTES // 1024} KB ==")
+    print(
+        f"\n== adversarial inputs, full handler, bodies of 230 KB to {MAX_BODY_BYTES // 1024} KB =="
+    )
     relay, worst = make_relay(), ("", 0.0)
     print(f"{'family':<14}{'input':<30}{'shape':<14}{'median':>10}  answer")
     for family, name, text in adversarial_texts():
         for shape in ("one string", "many strings"):
             body = fill_body(text, shape)
-            samples = time_it(through_handler(relay, body), 3)
+            run = through_handler(relay, body)
+            first = time_it(run, 1)  # a pathological case is timed once, not four times
+            samples = first if first[0] > 1000 else time_it(run, 3)
             median = statistics.median(samples)
             flag = "> target  " if median > TARGET_WORST_MS else ""
             print(
