@@ -118,14 +118,15 @@ def outcome(relay: Relay, body: str) -> str:
     return f"{response['statusCode']} {shown}".strip()
 
 
+def once(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
 def time_it(fn: Callable[[], object], rounds: int) -> list[float]:
     fn()  # warm up caches, as a warm Lambda container would be
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    return [once(fn) for _ in range(rounds)]
 
 
 def p99(samples: list[float]) -> float:
@@ -340,8 +341,9 @@ def adversarial_section() -> tuple[str, float]:
         for shape in ("one string", "many strings"):
             body = fill_body(text, shape)
             run = through_handler(relay, body)
-            first = time_it(run, 1)  # a pathological case is timed once, not four times
-            samples = first if first[0] > 1000 else time_it(run, 3)
+            first = once(run)
+            # A pathological case is timed once; the others three times after this warm-up.
+            samples = [first] if first > 1000 else [once(run) for _ in range(3)]
             median = statistics.median(samples)
             flag = "> target  " if median > TARGET_WORST_MS else ""
             print(
