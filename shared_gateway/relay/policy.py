@@ -110,7 +110,11 @@ def evaluate(message: Message, team: Team) -> Verdict:
     key_found = bool(flagged_keys)
     # What only the message as rendered shows (a token split over strings, spaces or mrkdwn
     # markers) cannot be redacted in place: it always blocks (rendered.py).
-    found = {(r.path, r.rule) for r in secret_reasons}
+    found = {
+        sites[index].path: [(f.start, f.end, f.rule) for f in findings]
+        for index, findings in enumerate(findings_per_text[: len(sites)])
+        if findings
+    }
     split_reasons = [
         Reason(r.rule, _masked_path(r.path, flagged_keys), r.message)
         for r in rendered.split_findings(payload, found)

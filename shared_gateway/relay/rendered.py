@@ -23,8 +23,9 @@ string and is whole again on screen. This module rebuilds what is shown and scan
   that joining pieces can only rebuild such a token. Key=value rules, generic rules and
   personal data are left out: spaces removed from prose and from lists of numbers would make
   them up. A run is compacted at all only when the text, with every gap removed, holds one
-  of those rules' keywords (one C-speed pass per leading character; almost never true of
-  ordinary messages).
+  of those rules' keywords (one C-speed pass per leading character; rarely true of ordinary
+  messages), and then only from each keyword that starts a word of the message, up to the
+  next one or ``_REACH`` characters on.
 
 A finding counts only when it spans what the per-string scan could not see: two strings, a
 removed gap, or a string whose key name or context sits in its neighbour. It blocks the
@@ -40,7 +41,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -62,14 +63,16 @@ __all__ = [
 CONTEXT = 64  # characters either side of an inline joint: a key name and its operator
 _RUN_CAP = 2048  # a token run followed from a joint at most this far (a JWT, a key body)
 _MIN_COMPACT = 16  # shortest compacted run worth a scan (no token rule matches fewer)
-# Compacted text handed to the scanner per message. The most in the benign corpus (25,630
-# messages) is 3.3 KB, in a 44 KB pip test log; past this bound what is left is not read,
-# and the message is refused. It keeps the compact view's worst case a few milliseconds.
+# Compacted text handed to the scanner per message: this, and a quarter of the visible text
+# more. The most in the benign corpus (25,630 messages) is 3.3 KB, in a 44 KB pip test log;
+# a 200 KB base64 blob wrapped over lines needs about 50 KB. Past the bound what is left is
+# not read, and the message is refused. It keeps the compact view's worst case bounded.
 COMPACT_MAX = 16 * 1024
 MAX_RUNS = 256  # and runs, each some Python work (the corpus's most: 26)
 _TOO_MANY_GAPS = (
     "more token-like text split by spaces or formatting marks than the relay joins to look "
-    f"for split secrets ({COMPACT_MAX // 1024} KiB or {MAX_RUNS} runs): send it with fewer"
+    f"for split secrets ({COMPACT_MAX // 1024} KiB and a quarter of the text, or {MAX_RUNS}"
+    " runs): send it with fewer"
     " such pieces"
 )
 _INLINE, _BREAK = "", "\n"
@@ -127,11 +130,12 @@ def render(payload: dict[str, Any]) -> Rendered:
 
 
 def split_findings(
-    payload: dict[str, Any], found: Collection[tuple[str, str]] = ()
+    payload: dict[str, Any], found: Mapping[str, Sequence[tuple[int, int, str]]] = {}
 ) -> list[Reason]:
     """Findings only the rendered or the compact view shows, as reasons naming the strings
-    they span; [] for almost every message. `found` holds the (path, rule) pairs the
-    per-string scan reported, which a view finding inside one string repeats."""
+    they span; [] for almost every message. `found` holds, per path, the (start, end, rule)
+    of what the per-string scan reported (spans in the normalised string): a view finding
+    that repeats one is left out, and a token it covers is not followed again."""
     view = render(payload)
     if not view.text:
         return []
@@ -140,8 +144,8 @@ def split_findings(
     for start, end in _windows(view):
         texts.append(view.text[start:end])
         origins.append((start, None))
-    budget = _Budget()
-    for run in _compact_runs(view.text, budget):
+    budget = _Budget(len(view.text))
+    for run in _compact_runs(view.text, budget, _covered(view, found)):
         texts.append(run.compact)
         origins.append((run.start, run))
     reasons: list[Reason] = []
@@ -158,7 +162,9 @@ def split_findings(
                 first, last = _pieces_spanned(view, *span)
                 if first < last:
                     how = f"across {last - first + 1} strings as Slack shows them"
-                elif (view.pieces[first].path, finding.rule) in found:
+                elif any(
+                    rule == finding.rule for *_, rule in found.get(view.pieces[first].path, ())
+                ):
                     continue  # the per-string scan reported it
                 else:  # its key name or context sits in the string before or after it
                     how = "with the strings around it as Slack shows them"
@@ -168,6 +174,8 @@ def split_findings(
                 located = _uncompact(_segments(view.text, run), finding.start, finding.end)
                 if located is None:
                     continue  # within one chunk: the rendered text holds it as it is
+                if finding.start == 0 and _inside_word(view.text, located[0]):
+                    continue  # the stretch's own start, not an edge in the message
                 span = located
                 first, last = _pieces_spanned(view, *span)
                 how = "with the spaces and formatting marks between its pieces removed"
@@ -373,6 +381,17 @@ def _keyword_finders() -> list[re.Pattern[bytes]]:
 
 
 @cache
+def _spellings() -> dict[bytes, tuple[str, ...]]:
+    """Each keyword as found (lower case) to the keywords it stands for, as written."""
+    spellings: dict[bytes, set[str]] = {}
+    for rule in RULES:
+        if rule.id in TOKEN_SHAPED:
+            for keyword in rule.keywords:
+                spellings.setdefault(keyword.lower().encode(), set()).add(keyword)
+    return {found: tuple(sorted(words)) for found, words in spellings.items()}
+
+
+@cache
 def _leading_word() -> re.Pattern[bytes]:
     # A short lower-case chunk and a gap just before a run: the "gh" of "gh p_AbC...".
     return re.compile(rb"(?<![Tl])l{1,8}g{1,6}\Z")
@@ -384,8 +403,8 @@ _Segments = list[tuple[int, int, int]]  # (start in the compact text, start in t
 class _Budget:
     """Characters the compact view may still hand to the scanner for one message."""
 
-    def __init__(self) -> None:
-        self.left = COMPACT_MAX
+    def __init__(self, visible: int) -> None:
+        self.left = COMPACT_MAX + visible // 4
         self.runs = MAX_RUNS
 
     def take(self, size: int) -> bool:
@@ -401,10 +420,13 @@ class _Budget:
 class _Run(NamedTuple):
     start: int  # span in the rendered text
     end: int
-    compact: str  # the span with its gaps (and italic markers) removed
+    compact: str  # the span with its gaps (and italic markers) removed, or a slice of that
+    skip: int = 0  # where that slice starts in the whole compacted span
 
 
-def _compact_runs(text: str, budget: _Budget) -> Iterator[_Run]:
+def _compact_runs(
+    text: str, budget: _Budget, covered: Callable[[int], bool] = lambda position: False
+) -> Iterator[_Run]:
     """The runs that hold a token-shaped rule's keyword once their gaps are gone, compacted.
 
     A short lower-case word just before or after a run may be the first or last piece of
@@ -441,13 +463,106 @@ def _compact_runs(text: str, budget: _Budget) -> Iterator[_Run]:
             spans.append((start, end))
         for first, last in spans:
             compact = _compact(data[first:last])
-            if not budget.take(len(compact)):
-                return  # the caller reports what was left unread
-            if len(compact) >= _MIN_COMPACT:
-                yield _Run(first, last, compact)
+            word_starts = _word_starts(data, mask, first, last)
+            starts = {c: v for c, v in word_starts.items() if not covered(v)}
+            for skip, piece in _around_keywords(compact, starts, keywords, budget):
+                if budget.exceeded or not budget.take(len(piece)):
+                    return  # the caller reports what was left unread
+                if len(piece) >= _MIN_COMPACT:
+                    yield _Run(first, last, piece, skip)
+            if budget.exceeded:
+                return
 
 
 _L = ord("l")
+# How far past its keyword a token is followed in a long run: every token-shaped format but
+# a few (JWTs, some OAuth tokens) is shorter; a longer one split inside a long run is missed.
+_REACH = 512
+
+
+def _around_keywords(
+    compact: str, word_starts: Mapping[int, int], keywords: set[bytes], budget: _Budget
+) -> Iterator[tuple[int, str]]:
+    """The stretches of a compacted run that may hold a split token: one from each keyword
+    that starts a word of the message (after a removed gap, or at the run's start), up to
+    the next such keyword or `_REACH` past it. A keyword glued inside a word is no token's
+    start, as in the per-string scan; starting at the keyword gives the token the edge the
+    chunks glued before it would hide ("ERRORghp_..."). A rule that looks back past its
+    keyword (the digits before a Telegram bot token's ``:AA``) gets some context."""
+    lowered = compact.lower()
+    starts: dict[int, int] = {}  # where a keyword starts a word -> where its stretch starts
+    for word in (word for keyword in keywords for word in _spellings()[keyword]):
+        # Exact case for a keyword written with capitals (AKIA, SK), as the scanner reads it.
+        haystack = compact if word != word.lower() else lowered
+        back = _MIN_COMPACT if word in _looking_back() else 0
+        position = haystack.find(word)
+        while position >= 0:
+            if position in word_starts or back:
+                if len(starts) >= MAX_RUNS:
+                    budget.runs = -1  # more keywords than are followed: refused, not skipped
+                    return
+                starts[position] = max(0, position - back)
+            position = haystack.find(word, position + 1)
+    ordered = sorted(starts)
+    for index, position in enumerate(ordered):
+        end = position + _REACH
+        if index + 1 < len(ordered):
+            end = min(end, ordered[index + 1])
+        yield starts[position], compact[starts[position] : end]
+
+
+def _word_starts(data: bytes, mask: bytes, first: int, last: int) -> dict[int, int]:
+    """Where a word of the message starts in the compacted span (its start, and after every
+    gap; italic markers, removed too, count as part of their gap): offset there -> position
+    in the view."""
+    removed = [(gap.start(), gap.end()) for gap in _GAP_RUN.finditer(mask, first, last)]
+    if b"_" in data[first:last]:
+        for italic in _italic().finditer(data, first, last):
+            removed += [(italic.start(), italic.start() + 1), (italic.end() - 1, italic.end())]
+        removed.sort()
+    starts = {0: first}
+    gone = 0
+    for start, end in removed:
+        gone += end - start
+        starts[end - first - gone] = end
+    return starts
+
+
+def _covered(
+    view: Rendered, found: Mapping[str, Sequence[tuple[int, int, str]]]
+) -> Callable[[int], bool]:
+    """Whether a position of the view lies in something the per-string scan found."""
+    spans = sorted(
+        (piece.start + start, piece.start + end)
+        for piece in view.pieces
+        for start, end, _ in found.get(piece.path, ())
+    )
+    if not spans:
+        return lambda position: False
+    starts = [start for start, _ in spans]
+    reach: list[int] = []  # furthest end up to each span
+    for _, end in spans:
+        reach.append(max(end, reach[-1]) if reach else end)
+
+    def covered(position: int) -> bool:
+        index = bisect_right(starts, position) - 1
+        return index >= 0 and reach[index] > position
+
+    return covered
+
+
+_GAP_RUN = re.compile(rb"g+")
+
+
+@cache
+def _looking_back() -> frozenset[str]:
+    """Keywords of token-shaped rules that need what comes before them (a look-behind)."""
+    return frozenset(
+        keyword
+        for rule in RULES
+        if rule.id in TOKEN_SHAPED and rule.pattern.pattern.startswith("(?<=")
+        for keyword in rule.keywords
+    )
 
 
 def _compact(run: bytes) -> str:
@@ -475,16 +590,25 @@ def _segments(text: str, run: _Run) -> _Segments:
     compact text is the run with characters deleted; read only for a run with a finding)."""
     segments: _Segments = []
     source = run.start
-    for index, char in enumerate(run.compact):
+    whole = _compact(text[run.start : run.end].encode("ascii"))
+    for index, char in enumerate(whole[: run.skip + len(run.compact)]):
         while text[source] != char:
             source += 1
-        if segments and segments[-1][1] + segments[-1][2] == source:
-            start, origin, length = segments[-1]
-            segments[-1] = (start, origin, length + 1)
-        else:
-            segments.append((index, source, 1))
+        if index >= run.skip:
+            if segments and segments[-1][1] + segments[-1][2] == source:
+                start, origin, length = segments[-1]
+                segments[-1] = (start, origin, length + 1)
+            else:
+                segments.append((index - run.skip, source, 1))
         source += 1
     return segments
+
+
+def _inside_word(text: str, position: int) -> bool:
+    return position > 0 and text[position - 1] in _WORD_CHARS
+
+
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 def _uncompact(segments: _Segments, start: int, end: int) -> tuple[int, int] | None:

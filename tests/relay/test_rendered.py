@@ -3,6 +3,7 @@ found, always blocks, and is reported with the strings it spans; ordinary messag
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -120,8 +121,19 @@ def test_personal_data_split_across_elements_follows_the_teams_policy() -> None:
         "see ~" + GITHUB[:9] + "~ " + GITHUB[9:],
         "see gh p_" + GITHUB[4:20] + "  " + GITHUB[20:],  # the prefix itself split
         "see " + GITHUB[:4] + " " + GITHUB[4:] + " thanks",  # a word right after it
+        "2026-11-26 ERROR " + GITHUB[:12] + " " + GITHUB[12:],  # token-like words before it
     ],
-    ids=["spaces", "newlines", "bold", "italic", "backticks", "strike", "prefix", "word-after"],
+    ids=[
+        "spaces",
+        "newlines",
+        "bold",
+        "italic",
+        "backticks",
+        "strike",
+        "prefix",
+        "word-after",
+        "words-before",
+    ],
 )
 def test_a_token_split_inside_one_string_blocks(text: str) -> None:
     assert scanner.scan(text) == []  # the per-string scan does not see it
@@ -212,8 +224,12 @@ def test_the_views_are_bounded_by_the_visible_text(monkeypatch: pytest.MonkeyPat
     for fields in (rich_text(*pieces), {"text": " ".join(pieces)}):
         visible = len(rendered.render(fields).text)
         scanned.clear()
-        rendered.split_findings(fields)
-        assert scanned and scanned[0] <= visible + rendered.COMPACT_MAX
+        reasons = rendered.split_findings(fields)
+        # Either read within the bound, or refused for what the bound left unread.
+        assert (scanned and scanned[0] <= visible + rendered.COMPACT_MAX + visible // 4) or [
+            reason.rule for reason in reasons
+        ] == ["split-content"]
+        assert len(scanned) <= 1  # one batch
 
 
 def test_more_split_token_text_than_the_bound_is_refused_not_passed_unread() -> None:
@@ -225,6 +241,21 @@ def test_more_split_token_text_than_the_bound_is_refused_not_passed_unread() -> 
     # Spread over many short runs instead, the run bound holds the same way.
     runs = ", ".join(["ghp_ a1B2 c3D4"] * (rendered.MAX_RUNS + 1))
     assert [reason.rule for reason in refusal({"text": runs}).reasons] == ["split-content"]
+
+
+def test_a_long_wrapped_base64_blob_with_keyword_look_alikes_passes() -> None:
+    # 24 KB of base64 over 76-character lines joins into one run longer than COMPACT_MAX;
+    # only the stretches after keyword-like letters ("dapi", "pat") are read, not the whole.
+    blob = base64.b64encode(bytes((7 * i * i + 3 * i) % 256 for i in range(18_000))).decode()
+    blob = blob[:5_000] + "dapi" + blob[5_000:12_000] + "pat" + blob[12_000:]
+    text = "\n".join(blob[i : i + 76] for i in range(0, len(blob), 76))
+    assert len(text) > rendered.COMPACT_MAX
+    assert rendered.split_findings({"text": text}) == []
+    # A token split over two of those lines, deep inside the run, is still found there.
+    middle = text.index("\n", 10_000)
+    planted = text[:middle] + "\n" + GITHUB[:20] + "\n" + GITHUB[20:] + text[middle:]
+    (reason,) = rendered.split_findings({"text": planted})
+    assert (reason.rule, reason.path) == ("github-token", "text")
 
 
 def test_paths_of_spans() -> None:
