@@ -32,9 +32,10 @@ removed gap, or a string whose key name or context sits in its neighbour. It blo
 message whatever the team's action (a secret spread over several strings or pieces cannot be
 replaced in place), unless the team allows its personal-data class. The rendered windows
 are at most the message's visible text; the compact runs at most ``COMPACT_MAX`` characters
-and ``MAX_RUNS`` runs (more is refused as ``split-content``, never passed unread). Both are
-scanned in one scanner batch, under its decode budget and bounds like any batch; a message
-with one string has no windows, and one with no such keyword no runs.
+and a quarter of that text, in ``MAX_RUNS`` runs (more is refused as ``split-content``, never
+passed unread). Both are scanned in one scanner batch, under its decode budget and bounds
+like any batch; a message with one string has no windows, and one with no such keyword no
+runs.
 """
 
 from __future__ import annotations
