@@ -158,6 +158,13 @@ class GatewayStack(Stack):
             "NIST.800.53.R5-LambdaDLQ",
         )
         acknowledge(
+            self.relay.function,
+            "The relay ships bytecode compiled at synthesis, valid only for the Python version "
+            "that compiled it, so its runtime is that version (bundling.py); synthesize with "
+            "a newer supported Python to move the relay to a newer runtime.",
+            "AwsSolutions-L1",
+        )
+        acknowledge(
             self.network.node.find_child("FlowLogRole"),
             "CDK-generated policy for VPC flow logs, scoped to the flow-log group and to "
             "passing this role only.",
