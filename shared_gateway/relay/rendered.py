@@ -345,7 +345,9 @@ _COMPACT_TABLE = bytes(_COMPACT_CLASS.get(chr(byte), 32) for byte in range(256))
 _GAP = b"g{1,6}+"
 _CHUNK = b"l*+T[Tl]*+"  # a token-like chunk, read to its end
 _WORD = b"l{1,8}+"  # a short lower-case chunk, allowed between token-like ones
-_COMPACT_RUN = rb"T[Tl]*+(?:%s(?:%s%s)?%s)++(?P<trail>%s%s(?![Tl]))?" % (
+# A run starts only where a chunk starts: without the look-behind, a long gapless chunk
+# (250 KB of base64) was read to its end again from each of its characters (quadratic).
+_COMPACT_RUN = rb"(?<![Tl])l*+T[Tl]*+(?:%s(?:%s%s)?%s)++(?P<trail>%s%s(?![Tl]))?" % (
     _GAP,
     _WORD,
     _GAP,
