@@ -79,7 +79,7 @@ def _keyword_finders() -> tuple[list[_Finder], dict[tuple[bool, bool, str], tupl
             )
     groups: dict[tuple[bool, bool, str, str], set[str]] = {}
     for (in_tokens, exact, keyword), served in dispatch.items():
-        guard = _dead_class([RULES[index] for index in served])
+        guard = _dead_class([RULES[index] for index in served], keyword)
         groups.setdefault((in_tokens, exact, keyword[0], guard), set()).add(keyword)
     finders: list[_Finder] = []
     for (in_tokens, exact, first, guard), keywords in sorted(groups.items()):
@@ -94,19 +94,42 @@ _LEADING_GUARD = re.compile(r"\(\?<!\[([^\]]*)\]\)")  # (?<![A-Za-z0-9_-]) first
 _ASCII = "".join(map(chr, range(128)))
 
 
-def _dead_class(rules: list[Rule]) -> str:
+def _dead_class(rules: list[Rule], keyword: str) -> str:
     """The characters after which none of these rules can match (each pattern begins with a
     look-behind refusing them: a token must not start inside another); "" when one rule has
     no such guard. A keyword glued to itself thousands of times (AKIAAKIA...) is then
     skipped run by run instead of tried at each copy."""
     common: set[str] | None = None
     for rule in rules:
-        guard = None if rule.lookback else _LEADING_GUARD.match(rule.pattern.pattern)
-        if guard is None:
+        members = None if rule.lookback else _guard_of(rule.pattern.pattern, keyword)
+        if members is None:
             return ""
-        refused = set(_guard_class(guard.group(1)))
+        refused = set(_guard_class(members))
         common = refused if common is None else common & refused
     return "".join(sorted(common or ()))
+
+
+# A pattern opening with two branches, the second guarded:
+# (?:(?i:secret)...|(?<![..])(?:AKIA|ASIA)...)
+_FIRST_BRANCH = re.compile(r"\(\?:(?:\(\?i:)?([A-Za-z])")
+_BRANCH_GUARD = re.compile(r"\|\(\?<!\[([^\]]*)\]\)\(\?:([A-Za-z0-9_|]+)\)")
+
+
+def _guard_of(pattern: str, keyword: str) -> str | None:
+    """The look-behind class that guards every match starting at `keyword`, or None: the
+    pattern's leading guard, or, for a pattern opening with an alternation whose first branch
+    starts with a letter other than the keyword's and whose second is guarded and starts with
+    the keyword itself (the AKIA branch of the AWS secret), that branch's guard."""
+    guard = _LEADING_GUARD.match(pattern)
+    if guard is not None:
+        return guard.group(1)
+    first = _FIRST_BRANCH.match(pattern)
+    if first is None or first.group(1).lower() == keyword[0].lower():
+        return None
+    branch = _BRANCH_GUARD.search(pattern)
+    if branch is None or keyword not in branch.group(2).split("|"):
+        return None
+    return branch.group(1)
 
 
 @cache
