@@ -531,22 +531,32 @@ def _reversed_variants(
     lowered = token_view.lower()
     ends = []
     for finder in _reversed_keywords(True):
+        # A keyword repeated thousands of times sits in few tokens: each match is moved back
+        # to the joined text by its token's shift, looked up again only past that token.
+        token_limit = shift = -1
         for match in finder.finditer(lowered):
-            token = bisect_right(token_view_starts, match.start()) - 1
-            ends.append(match.end() + token_spans[token][0] - token_view_starts[token])
+            if match.start() >= token_limit:
+                token = bisect_right(token_view_starts, match.start()) - 1
+                token_limit = token_view_starts[token] + token_spans[token][1]
+                token_limit -= token_spans[token][0]
+                shift = token_spans[token][0] - token_view_starts[token]
+            ends.append(match.end() + shift)
     lowered = joined.lower()
     ends += [m.end() for finder in _reversed_keywords(False) for m in finder.finditer(lowered)]
     ends.sort()
-    windows: list[list[int]] = []  # [index, start, end] in text coordinates
+    WORK["candidates"] += len(ends)
+    windows: list[list[int]] = []  # [index, start, end] in joined coordinates
+    next_text = -1  # where the text of the last window ends (the next one starts)
     for end in ends:
-        WORK["candidates"] += 1
+        # Within the last window's text and overlapping it: widen it (no lookup needed).
+        if end - 1 < next_text and windows[-1][2] >= end - REVERSED_WINDOW:
+            windows[-1][2] = max(windows[-1][2], end)
+            continue
         index, base = _locate(starts, end - 1)
-        start = max(base, end - REVERSED_WINDOW)
-        if windows and windows[-1][0] == index and windows[-1][2] >= start - base:
-            windows[-1][2] = max(windows[-1][2], end - base)
-        else:
-            windows.append([index, start - base, end - base])
+        next_text = starts[index + 1] if index + 1 < len(starts) else len(joined) + 1
+        windows.append([index, max(base, end - REVERSED_WINDOW), end])
     return [
-        Variant(index, start, end, texts[index][start:end][::-1], "reversed")
+        Variant(index, start - starts[index], end - starts[index], text[::-1], "reversed")
         for index, start, end in windows
+        for text in (texts[index][start - starts[index] : end - starts[index]],)
     ]
