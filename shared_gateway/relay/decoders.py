@@ -202,9 +202,14 @@ def _token_variants(
     found: list[Variant] = []
     per_text: Counter[int] = Counter()
     covered = -1
-    for match in escape.finditer(joined):
+    # Searched again from the end of each token, not iterated over: once a whole text is
+    # decoded, the rest of its escapes (thousands) are jumped over at once. No escape holds
+    # whitespace or crosses into the next text, so no match is lost by resuming there.
+    match = escape.search(joined)
+    while match is not None:
         position = match.start()
         if position < covered:
+            match = escape.search(joined, covered)
             continue
         index, base = _locate(starts, position)
         WORK["candidates"] += 1
@@ -214,6 +219,7 @@ def _token_variants(
         token_start = max(floor, *(joined.rfind(c, floor, position) + 1 for c in " \t\r\n"))
         token_end = _token_end(joined, match.end())
         covered = token_end
+        match = escape.search(joined, max(covered, match.end()))
         token = texts[index][token_start - base : token_end - base]
         decoded = decode(token)
         if decoded == token:
