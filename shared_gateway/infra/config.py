@@ -13,7 +13,7 @@ from ..perimeter.policy import ORGANIZATION_ID
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # shared_gateway/
 CONTEXT_PREFIX = "slackgate:"
-ACCOUNT = re.compile(r"\d{12}")
+ACCOUNT = re.compile(r"[0-9]{12}")  # ASCII digits: `\d` would admit any Unicode digit
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 PREFIX = re.compile(r"(/[A-Za-z0-9_.-]+)+")
 

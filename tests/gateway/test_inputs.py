@@ -119,6 +119,7 @@ def test_services_and_organisation_from_context() -> None:
     ("key", "value", "complaint"),
     [
         ("slackgate:account", "12345", "12-digit"),
+        ("slackgate:account", "١٢٣٤٥٦٧٨٩٠١٢", "12-digit"),  # Arabic-Indic digits
         ("slackgate:availabilityZones", ["eu-west-1a"], "at least two"),
         ("slackgate:availabilityZones", ["us-east-1a", "us-east-1b"], "not in eu-west-1"),
         ("slackgate:prefix", "slackgate", "path like /slackgate"),
