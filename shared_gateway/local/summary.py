@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ..relay.urls import URL_KEYS, urls_in_text
+from ..relay.urls import URL_KEYS, text_format, urls_in_text
 
 MAX_GIST_CHARS = 110  # one block on one line of a terminal, after the indentation
 MAX_LINKS_SHOWN = 20
@@ -152,14 +152,17 @@ def _describe_blocks(blocks: list[Mapping[str, Any]]) -> list[str]:
 
 def texts_in(node: Any, skip: Sequence[str] = ()) -> list[str]:
     """The human-readable strings of a block or attachment, in reading order."""
-    return [text for key, text in _strings(node, skip) if key in TEXT_KEYS]
+    return [text for _, key, text in _strings(node, skip) if key in TEXT_KEYS]
 
 
 def links_in(payload: Mapping[str, Any]) -> list[str]:
     """Every link in the message, in order, each once: as the relay's URL policy sees them."""
     found: dict[str, None] = {}
-    for key, text in _strings(payload):
-        for url in [text] if key in URL_KEYS else urls_in_text(text):
+    for node, key, text in _strings(payload):
+        # Each string read in its own format, as the relay does (a markdown block's text as
+        # Markdown, a plain_text object's without <...> links).
+        urls = [text] if key in URL_KEYS else urls_in_text(text, text_format(node, key))
+        for url in urls:
             found.setdefault(url, None)
     return list(found)
 
@@ -170,9 +173,11 @@ def gist(text: str, limit: int = MAX_GIST_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _strings(node: Any, skip: Sequence[str] = (), depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(key, string) for every string value under `node`, depth first in document order;
-    strings in lists carry the key of the list."""
+def _strings(
+    node: Any, skip: Sequence[str] = (), depth: int = 0
+) -> Iterator[tuple[Mapping[str, Any], str, str]]:
+    """(object, key, string) for every string value under `node`, depth first in document
+    order; strings in lists carry the object and key of the list."""
     if depth > MAX_DEPTH:
         return
     items = node.items() if isinstance(node, Mapping) else ()
@@ -180,11 +185,11 @@ def _strings(node: Any, skip: Sequence[str] = (), depth: int = 0) -> Iterator[tu
         if key in skip:
             continue
         if isinstance(value, str):
-            yield key, value
+            yield node, key, value
         elif isinstance(value, list):
             for item in value:
                 if isinstance(item, str):
-                    yield key, item
+                    yield node, key, item
                 else:
                     yield from _strings(item, skip, depth + 1)
         else:

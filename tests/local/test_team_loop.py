@@ -205,6 +205,16 @@ def test_the_summary_lists_text_blocks_by_type_and_every_link() -> None:
     ]
 
 
+def test_the_summary_reads_each_string_in_its_format_as_the_relay_does() -> None:
+    payload = {
+        "blocks": [
+            {"type": "markdown", "text": "See [the docs](https://docs.example.com/a)"},
+            {"type": "header", "text": {"type": "plain_text", "text": "a <b> c"}},
+        ]
+    }
+    assert links_in(payload) == ["https://docs.example.com/a"]
+
+
 def test_attachments_and_long_text_are_summarised_on_one_line_each() -> None:
     payload = {"attachments": [{"color": "#f00", "text": "x" * 300}], "thread_ts": "1.2"}
     lines = describe_payload(payload)
