@@ -255,11 +255,18 @@ def _unmarked_variants(joined: str, texts: list[str], starts: list[int]) -> list
     return found
 
 
+# Blocks of common scripts that hold no combining mark (CJK, kana outside its two voiced
+# marks and U+302A-302F, Hangul syllables, fullwidth forms): an ASCII letter or digit
+# followed by one of them is ordinary Japanese or Korean text ("1234件"), not a mark.
+NO_MARKS = "\u3000-\u3029\u3030-\u3098\u309b-\u30ff\u4e00-\u9fff\uac00-\ud7a3\uff00-\uffef"
+
+
 @cache
 def _ascii_then_other() -> re.Pattern[str]:
-    # A narrow first character class keeps the search fast on text that is mostly not ASCII;
-    # the big class of all combining marks is only used on the rare texts that pass.
-    return re.compile("[0-9A-Za-z][^\x00-\x7f]")
+    # A narrow first character class keeps the search fast on text that is mostly not ASCII
+    # (the class of all combining marks is a slow class to search with); only the rare
+    # pairs that pass are looked up in the Unicode database.
+    return re.compile(f"[0-9A-Za-z][^\x00-\x7f{NO_MARKS}]")
 
 
 def _mark_after_ascii(text: str) -> bool:

@@ -64,8 +64,10 @@ _LINK_TAIL = re.compile(r"[^\s<>]*+")
 _LAST_LABEL = re.compile(r"\.([\w\-]++)(?!\.[\w\-])")
 _NAME_RUN = re.compile(r"[\w\-.]*+")
 # An ARN names a resource, not a place to click, and its resource part may hold dotted names
-# (an S3 bucket ``my.bucket.com``): nothing in it is a bare host.
-_ARN = re.compile(r"(?<![^\s(\[{\"'`])arn:aws[a-z\-]*+:[^\s<>]*+")
+# (an S3 bucket ``my.bucket.com``): nothing in it is a bare host. The look-behind comes after
+# the literal "arn" so that the search can jump from one "arn" to the next (a pattern opening
+# with a look-behind is tried at every position: seven times slower on a 40 KB message).
+_ARN = re.compile(r"arn(?<![^\s(\[{\"'`]arn):aws[a-z\-]*+:[^\s<>]*+")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _MAX_SCHEME_LENGTH = 64
 # Punctuation that ends a sentence or closes a bracket or a mrkdwn format rather than a URL.

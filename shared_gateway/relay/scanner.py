@@ -66,17 +66,24 @@ def _keyword_finders() -> tuple[list[_Finder], dict[tuple[bool, bool, str], tupl
     from the others, so that a run of refused characters can be skipped for all of them.
     Built on the first scan, not at import: it costs milliseconds of a cold start.
     """
-    dispatch: dict[tuple[bool, bool, str], tuple[int, ...]] = {}
-    for rule in RULES:
+    # Which rules each keyword starts: (view, case, keyword) -> rule indexes, in rule order.
+    owners: dict[tuple[bool, bool, str], list[int]] = {}
+    for index, rule in enumerate(RULES):
         for keyword in rule.keywords:
-            exact = keyword != keyword.lower()
-            # A found keyword also serves every rule whose keyword is a prefix of it.
-            dispatch[(rule.token, exact, keyword)] = tuple(
-                index
-                for index, other in enumerate(RULES)
-                if other.token == rule.token
-                and any((k != k.lower()) == exact and keyword.startswith(k) for k in other.keywords)
-            )
+            served = owners.setdefault((rule.token, keyword != keyword.lower(), keyword), [])
+            if index not in served:
+                served.append(index)
+    dispatch: dict[tuple[bool, bool, str], tuple[int, ...]] = {}
+    for in_tokens, exact, keyword in owners:
+        # A found keyword also serves every rule whose keyword is a prefix of it: its
+        # prefixes are looked up, rather than every rule's keywords compared with it
+        # (which cost most of this function's time at a cold start).
+        served = {
+            index
+            for length in range(1, len(keyword) + 1)
+            for index in owners.get((in_tokens, exact, keyword[:length]), ())
+        }
+        dispatch[(in_tokens, exact, keyword)] = tuple(sorted(served))
     groups: dict[tuple[bool, bool, str, str], set[str]] = {}
     for (in_tokens, exact, keyword), served in dispatch.items():
         guard = _dead_class([RULES[index] for index in served], keyword)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import gzip
 import random
+import re
 import string
+import unicodedata
 import zlib
 
 import pytest
@@ -99,6 +101,22 @@ LOOK_ALIKES = {
 @pytest.mark.parametrize("text", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
 def test_look_alike_characters_read_as_their_ascii_skeleton(text: str) -> None:
     assert "aws-access-key-id" in [f.rule for f in scan(f"key {text} end")]
+
+
+def test_the_blocks_skipped_when_looking_for_combining_marks_hold_none() -> None:
+    # The prefilter for marks after ASCII skips these blocks: a mark among them would be missed.
+    skipped = re.compile(f"[{decoders.NO_MARKS}]")
+    marks = [
+        f"U+{code:04X}"
+        for code in range(0x3000, 0x10000)
+        if skipped.fullmatch(chr(code)) and unicodedata.category(chr(code)).startswith("M")
+    ]
+    assert marks == []
+
+
+def test_combining_mark_after_ascii_is_read_inside_japanese_text() -> None:
+    text = "処理件数は1234件です。キー: A\u0332KIA" + AWS_KEY_ID[4:] + " を確認"
+    assert "aws-access-key-id" in [f.rule for f in scan(text)]
 
 
 def test_card_number_in_other_scripts_digits() -> None:
