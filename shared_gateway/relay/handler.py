@@ -9,6 +9,8 @@ environment, read once per container:
     SLACKGATE_DEADLINE_SECONDS    total time for delivering to Slack, retries included (8)
     SLACKGATE_SECRET_TTL_SECONDS  how long a webhook URL read from Secrets Manager is reused (300)
     SLACKGATE_ACCOUNT_ID          if set, callers must be roles of this account
+    SLACKGATE_RATE_TABLE          if set, the DynamoDB table that holds each team's
+                                  rate_limit_per_minute across containers (shared_ratelimit.py)
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from .identity import CallerRejected, team_of_caller
 from .observability import RequestRecord, emit
 from .payload import PayloadRejected, check_message, decode_body, parse_json
 from .policy import cap_reasons, evaluate
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter, RateLimiter
 from .reasons import Reason
 from .registry import Registry, RegistryError, load_registry
+from .shared_ratelimit import TABLE_ENV, SharedRateLimiter
 from .webhooks import DEFAULT_TTL_SECONDS, WebhookResolver
 
 STATUS = {
@@ -72,14 +75,14 @@ class Relay:
         registry: Registry,
         resolver: WebhookResolver | None = None,
         forwarder: Forwarder | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         expected_account: str | None = None,
         log: TextIO | None = None,
     ) -> None:
         self.registry = registry
         self.resolver = resolver or WebhookResolver()
         self.forwarder = forwarder or Forwarder()
-        self.limiter = limiter or RateLimiter()
+        self.limiter: Limiter = limiter or RateLimiter()
         self.expected_account = expected_account
         self.log = log
 
@@ -211,10 +214,11 @@ def relay_from_environment() -> Relay:
         "SLACKGATE_DEADLINE_SECONDS",
         "SLACKGATE_SECRET_TTL_SECONDS",
         "SLACKGATE_ACCOUNT_ID",
+        TABLE_ENV,
     )
     settings = tuple(os.environ.get(key, "") for key in keys)
     if _relay is None or _relay[0] != settings:
-        config, deadline, ttl, account = settings
+        config, deadline, ttl, account, rate_table = settings
         if not config:
             raise RegistryError(
                 "SLACKGATE_CONFIG", ["not set — point it at the registry TOML file"]
@@ -224,6 +228,8 @@ def relay_from_environment() -> Relay:
             resolver=WebhookResolver(ttl_seconds=float(ttl or DEFAULT_TTL_SECONDS)),
             forwarder=Forwarder(deadline_seconds=float(deadline or 8.0)),
             expected_account=account or None,
+            # Without a table (local runs, tests) the in-instance limit alone, and no boto3.
+            limiter=SharedRateLimiter(rate_table) if rate_table else None,
         )
         _relay = (settings, relay)
     return _relay[1]

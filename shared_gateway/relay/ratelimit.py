@@ -1,15 +1,24 @@
-"""Per-team message rate limit (registry key `rate_limit_per_minute`), per relay instance.
+"""Per-team message rate limit (registry key `rate_limit_per_minute`): the in-instance gate.
 
-A token bucket in memory: each Lambda container counts for itself, so the effective
-account-wide limit is this times the number of warm containers. It exists to stop a loop
-in one team's code from flooding a channel, not as an exact quota (API Gateway stage
-throttling bounds the total).
+A token bucket in memory: each Lambda container counts for itself. Alone (the local relay,
+tests, or a relay without `SLACKGATE_RATE_TABLE`) it bounds a team to the limit per
+container, so up to reserved concurrency x the limit across containers. The deployed relay
+puts it in front of the shared limit (shared_ratelimit.py), which holds across containers:
+this gate costs no call, so a team that is over its limit in this container is refused
+without touching the shared store.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    def admit(self, team: str, per_minute: int | None) -> float | None:
+        """Takes one message of `team`'s allowance: None when admitted, else seconds to wait."""
+        ...
 
 
 class RateLimiter:
