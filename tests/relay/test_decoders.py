@@ -114,6 +114,22 @@ def test_the_blocks_skipped_when_looking_for_combining_marks_hold_none() -> None
     assert marks == []
 
 
+def test_every_combining_mark_is_seen_by_the_mark_prefilter() -> None:
+    marks = [chr(c) for c in range(0x80, 0x10000) if unicodedata.category(chr(c)).startswith("M")]
+    missed = [f"U+{ord(m):04X}" for m in marks if not decoders.may_hold_mark(f"処理A{m}です")]
+    assert missed == []
+    assert decoders.may_hold_mark("A\U0001d165")  # beyond the BMP: always looked at
+
+
+def test_the_mark_prefilter_passes_over_ordinary_japanese_and_latin_text() -> None:
+    texts = [
+        "本日のバッチ処理は正常に完了しました。処理件数は1234件、エラーは0件です。",
+        "ｶﾀｶﾅ（全角）：１２３ — Café crème, naïve façade",
+        "Отчёт за ночь: обработано 4832 заказа",
+    ]
+    assert [decoders.may_hold_mark(text) for text in texts] == [False, False, False]
+
+
 def test_combining_mark_after_ascii_is_read_inside_japanese_text() -> None:
     text = "処理件数は1234件です。キー: A\u0332KIA" + AWS_KEY_ID[4:] + " を確認"
     assert "aws-access-key-id" in [f.rule for f in scan(text)]
@@ -197,6 +213,22 @@ def test_huge_hex_is_decoded_in_linear_work(work: decoders.Counter[str]) -> None
     scan(text)
     # Each hex run is decoded once per layer: the bytes decoded stay a small multiple of size.
     assert work["decoded_bytes"] <= 4 * size
+
+
+def test_a_hex_run_repeated_across_strings_is_decoded_once(work: decoders.Counter[str]) -> None:
+    digest = "3f5e2a9c1b7d4e6f8a0b2c4d6e8f0a1b3c5d7e9f"
+    scan_many([f"commit {digest} line {n}" for n in range(50)])
+    once = work["decoded_bytes"]
+    work.clear()
+    scan(f"commit {digest} line 0")
+    assert once == work["decoded_bytes"] > 0
+    # ... and a secret in a repeated run is still reported in every string that holds it.
+    hexed = b"password=hunter2xyQ7".hex()
+    assert [[f.rule for f in found] for found in scan_many([hexed, "x", hexed])] == [
+        ["generic-secret"],
+        [],
+        ["generic-secret"],
+    ]
 
 
 @pytest.mark.parametrize("size", [10_000, 40_000, 160_000])
