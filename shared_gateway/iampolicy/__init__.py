@@ -30,8 +30,8 @@ Use::
     evaluate(resolve_cfn(template_policy, refs), request)  # a synthesized CDK policy
 
 ``evaluate`` returns an ``Evaluation`` (``.decision``, ``.sid``, ``.index``, ``.allowed``).
-``allowed``/``decide`` take ``identity``, ``resource``, ``endpoint`` and ``boundary`` policies and
-combine them as AWS does (``combine`` module docstring).
+``allowed``/``decide`` take ``identity``, ``resource``, ``endpoint``, ``boundary``, ``scp`` and
+``rcp`` policies and combine them as AWS does (``combine`` module docstring).
 
 Supported: Effect; Action/NotAction (``*``/``?``, case-insensitive); Resource/NotResource
 (wildcards, case-sensitive, policy variables); Principal/NotPrincipal (``*``, ``AWS`` account,
@@ -41,8 +41,9 @@ Numeric* operators, ``...IfExists``, ``ForAnyValue:``/``ForAllValues:``; policy 
 
 Deliberately not covered (PolicyError where it would show up in a policy): Date*, IpAddress,
 Binary operators; Federated and CanonicalUser principals; a set prefix together with IfExists;
-SCPs, RCPs, session policies and ACLs; which actions a service really supports, and which
-condition keys it really sends — the request context is what the caller says it is.
+several levels of SCPs at once, session policies and ACLs; which actions a service really
+supports, and which condition keys it really sends — the request context is what the caller
+says it is.
 """
 
 from .cfn import CfnError, resolve_cfn

@@ -5,14 +5,18 @@ Each kind of policy is given or left out (None: that kind is not in play, e.g. n
 the path, or a service principal that has no identity policy):
 
 * an explicit Deny in any policy of any kind denies;
-* the VPC endpoint policy and the permissions boundary must each allow;
+* the VPC endpoint policy, the permissions boundary, the SCPs and the RCPs must each allow
+  (``scp``/``rcp``: the policies attached at one level of the organisation, e.g. FullAWSAccess
+  and the organisation's own; one of them allowing is enough, as within any kind);
 * identity and resource-based policies: within one account either may allow; across accounts
   both must. Which case applies comes from ``same_account``, or else from the principal's account
   (its ARN or ``aws:PrincipalAccount``) and the resource's (``aws:ResourceAccount`` or the
   resource ARN); when it matters and cannot be told, PolicyError asks for it.
 
-Not modelled: SCPs/RCPs, session policies, and the special cases where a resource-based policy
-naming a role session directly is not limited by that role's boundary.
+Not modelled: several levels of SCPs at once (decide each level, or give the one that
+matters), session policies, and the special cases where a resource-based policy naming a role
+session directly is not limited by that role's boundary. An RCP's statements name a Principal
+(``"*"``), like a resource-based policy's; an SCP's name none, like an identity policy's.
 """
 
 from __future__ import annotations
@@ -27,7 +31,15 @@ from .patterns import normalize_context
 
 Policies = Policy | Sequence[Policy]
 
-_PRINCIPAL_REQUIRED = {"identity": False, "boundary": False, "resource": True, "endpoint": True}
+_PRINCIPAL_REQUIRED = {
+    "identity": False,
+    "boundary": False,
+    "resource": True,
+    "endpoint": True,
+    "scp": False,
+    "rcp": True,
+}
+_GATES = ("endpoint", "boundary", "scp", "rcp")
 
 
 def _documents(policies: Policies, kind: str) -> list[Policy]:
@@ -91,6 +103,8 @@ def decide(
     endpoint: Policies | None = None,
     boundary: Policies | None = None,
     same_account: bool | None = None,
+    scp: Policies | None = None,
+    rcp: Policies | None = None,
 ) -> Combined:
     """Combine the given kinds of policy for ``request``; see the module docstring."""
     given = {
@@ -100,11 +114,15 @@ def decide(
             ("resource", resource),
             ("endpoint", endpoint),
             ("boundary", boundary),
+            ("scp", scp),
+            ("rcp", rcp),
         )
         if policies is not None
     }
     if not given:
-        raise PolicyError("allowed(): give at least one of identity, resource, endpoint, boundary")
+        raise PolicyError(
+            "allowed(): give at least one of identity, resource, endpoint, boundary, scp, rcp"
+        )
     evaluations = {
         kind: [
             evaluate(policy, request, principal_required=_PRINCIPAL_REQUIRED[kind])
@@ -116,7 +134,7 @@ def decide(
     if Decision.EXPLICIT_DENY in decisions.values():
         return Combined(False, evaluations)
     allows = {kind: decision is Decision.ALLOW for kind, decision in decisions.items()}
-    gates = [allows[kind] for kind in ("endpoint", "boundary") if kind in allows]
+    gates = [allows[kind] for kind in _GATES if kind in allows]
     grants = [allows[kind] for kind in ("identity", "resource") if kind in allows]
     if len(grants) == 2 and grants[0] != grants[1]:
         if same_account is None:
@@ -140,6 +158,8 @@ class PolicyKinds(TypedDict, total=False):
     endpoint: Policies | None
     boundary: Policies | None
     same_account: bool | None
+    scp: Policies | None
+    rcp: Policies | None
 
 
 def allowed(request: Request, **kinds: Unpack[PolicyKinds]) -> bool:
