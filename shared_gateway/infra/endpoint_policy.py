@@ -1,71 +1,50 @@
-"""The execute-api endpoint's policy: invoke the relay API, and no other API anywhere.
+"""The execute-api endpoint's policy: this account's principals may invoke the relay's one route
+(`POST /v1/messages` on stage `prod` of the relay API), and nothing else, on no other API.
 
-The policy names the API, and the API's resource policy names the endpoint, so setting
-it on the endpoint resource itself would be a circular dependency. It is applied right
-after the API exists, with `ec2:ModifyVpcEndpoint` from a custom resource; until then the
-endpoint carries a deny-all policy (fail closed). The call re-runs whenever the policy
-text changes.
+It is written in the template, on the endpoint resource itself. The API's resource policy
+admits requests from the gateway's VPC (`aws:SourceVpc`) rather than from this endpoint
+(`aws:SourceVpce`), and the PRIVATE API is not associated with the endpoint (callers use the
+endpoint's private DNS name, `<api-id>.execute-api.<region>.amazonaws.com`, which needs no
+association), so the API never names the endpoint and the endpoint can name the API: no
+dependency cycle, and no custom resource that a re-sent endpoint property would silently undo.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import custom_resources as cr
-from constructs import Construct
+
+INVOKE = "execute-api:Invoke"
 
 
-def cr_singleton_id() -> str:
-    """Construct id of the stack-level function CDK shares between AwsCustomResources."""
-    return "AWS679f53fac002430cb0da5b7982bd2287"
+def relay_route_arn(api: apigw.IRestApi, stage: str, method: str, path: str) -> str:
+    """`arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<method><path>`."""
+    return api.arn_for_execute_api(method, path, stage)
 
 
-def relay_only_policy(api: apigw.IRestApi) -> iam.PolicyDocument:
-    return iam.PolicyDocument(
-        statements=[
-            iam.PolicyStatement(
-                sid="RelayApiOnly",
-                principals=[iam.AnyPrincipal()],
-                actions=["execute-api:Invoke"],
-                resources=[api.arn_for_execute_api("*", "/*", "*")],
-            )
-        ]
+def relay_only_statement(
+    api: apigw.IRestApi, account: str, stage: str, method: str, path: str
+) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid="RelayRouteOnly",
+        principals=[iam.AnyPrincipal()],
+        actions=[INVOKE],
+        resources=[relay_route_arn(api, stage, method, path)],
+        # Team functions run in this account; a stolen credential of any other account gets
+        # nothing through the gateway's endpoint, not even the relay.
+        conditions={"StringEquals": {"aws:PrincipalAccount": account}},
     )
 
 
-class EndpointPolicy(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        endpoint: ec2.InterfaceVpcEndpoint,
-        api: apigw.IRestApi,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        stack = Stack.of(self)
-        self.document = relay_only_policy(api)
-        call = cr.AwsSdkCall(
-            service="EC2",
-            action="modifyVpcEndpoint",
-            parameters={
-                "VpcEndpointId": endpoint.vpc_endpoint_id,
-                "PolicyDocument": stack.to_json_string(self.document.to_json()),
-            },
-            physical_resource_id=cr.PhysicalResourceId.of(endpoint.vpc_endpoint_id),
-        )
-        endpoint_arn = stack.format_arn(
-            service="ec2", resource="vpc-endpoint", resource_name=endpoint.vpc_endpoint_id
-        )
-        self.resource = cr.AwsCustomResource(
-            self,
-            "Apply",
-            on_create=call,
-            on_update=call,
-            policy=cr.AwsCustomResourcePolicy.from_statements(
-                [iam.PolicyStatement(actions=["ec2:ModifyVpcEndpoint"], resources=[endpoint_arn])]
-            ),
-            install_latest_aws_sdk=False,  # the runtime's SDK has the call; no npm at deploy
-        )
+def restrict_to_relay(
+    endpoint: ec2.InterfaceVpcEndpoint,
+    api: apigw.IRestApi,
+    *,
+    account: str,
+    stage: str,
+    method: str,
+    path: str,
+) -> None:
+    """Sets the endpoint's policy to the relay-only statement (its only statement)."""
+    endpoint.add_to_policy(relay_only_statement(api, account, stage, method, path))

@@ -22,13 +22,6 @@ from .network import Network
 from .prefix_lists import ManagedPrefixList
 
 
-# Until the relay-only policy is applied (endpoint_policy.py), the endpoint admits nothing.
-def deny_all() -> iam.PolicyStatement:
-    return iam.PolicyStatement(
-        effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()], actions=["*"], resources=["*"]
-    )
-
-
 def keep_perimeter(endpoint: ec2.VpcEndpoint, service: Service, perimeter: Perimeter) -> None:
     """Gives `endpoint` the catalogue's policy for `service`, statement for statement."""
     for statement in endpoint_policy(service, perimeter)["Statement"]:
@@ -63,8 +56,9 @@ class Endpoints(Construct):
                 open=False,  # no VPC-wide ingress rule: only the function group may connect
             )
 
+        # Its policy names the relay API, so the stack adds it once the API exists
+        # (endpoint_policy.restrict_to_relay); the API does not name this endpoint.
         self.execute_api = interface("ExecuteApi", ec2.InterfaceVpcEndpointAwsService.APIGATEWAY)
-        self.execute_api.add_to_policy(deny_all())
 
         self.logs = interface("Logs", ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS)
         keep_perimeter(self.logs, LOGS, perimeter)

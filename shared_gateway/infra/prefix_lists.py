@@ -11,8 +11,8 @@ no public SSM parameter. The choices were:
 - a table of ids per region in the code: unverifiable here, silently wrong in a region
   nobody checked, and stale when AWS adds one;
 - a lookup at deploy time, in the account and region being deployed to: chosen. One
-  read-only `ec2:DescribeManagedPrefixLists` call by the custom-resource provider CDK
-  already runs for the execute-api endpoint policy. A name that matches no list fails the
+  read-only `ec2:DescribeManagedPrefixLists` call by CDK's AwsCustomResource provider
+  (created only when S3 or DynamoDB is enabled). A name that matches no list fails the
   deployment (no id, no rule): it fails closed.
 """
 

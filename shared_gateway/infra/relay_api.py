@@ -1,17 +1,20 @@
 """The relay's PRIVATE REST API: `POST /v1/messages`, IAM-authorised, through our endpoint only.
 
-The resource policy denies every request that did not come through our execute-api
-endpoint, denies every principal that is not a `slackgate-*` role of this account, and
-allows the rest. The stage `prod` is redeployed whenever the policy or the routes change:
-API Gateway serves the last *deployment*, not the current definition, so a policy change
-without a new deployment would silently not apply.
+The resource policy denies every request that did not come from the gateway's VPC (so
+through its execute-api endpoint, the only one there), denies every principal that is not a
+`slackgate-*` role of this account, and allows the rest. It names the VPC (`aws:SourceVpc`),
+not the endpoint (`aws:SourceVpce`), and the API is not associated with the endpoint, so that
+the endpoint's own policy can name this API in the template (endpoint_policy.py).
+
+The stage `prod` is redeployed whenever the policy or the routes change: API Gateway serves
+the last *deployment*, not the current definition, so a policy change without a new
+deployment would silently not apply.
 """
 
 from __future__ import annotations
 
 from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -22,21 +25,25 @@ from .log_groups import encrypted_log_group
 
 STAGE = "prod"
 ROUTE = ("v1", "messages")
+ROUTE_PATH = "/" + "/".join(ROUTE)
+METHOD = "POST"
 INVOKE = "execute-api:Invoke"
 
 
-def resource_policy(endpoint_id: str, account: str, role_pattern: str) -> iam.PolicyDocument:
+def resource_policy(vpc_id: str, account: str, role_pattern: str) -> iam.PolicyDocument:
     callers = f"arn:aws:iam::{account}:role/{role_pattern}"
     anyone = [iam.AnyPrincipal()]
     return iam.PolicyDocument(
         statements=[
             iam.PolicyStatement(
-                sid="OnlyThroughTheGatewayEndpoint",
+                sid="OnlyFromTheGatewayVpc",
                 effect=iam.Effect.DENY,
                 principals=anyone,
                 actions=[INVOKE],
                 resources=["execute-api:/*"],
-                conditions={"StringNotEquals": {"aws:SourceVpce": endpoint_id}},
+                # Missing (not through a VPC endpoint) or another VPC: denied. The VPC has one
+                # execute-api endpoint, the gateway's; the guard rails forbid adding another.
+                conditions={"StringNotEquals": {"aws:SourceVpc": vpc_id}},
             ),
             iam.PolicyStatement(
                 sid="OnlySlackgateRoles",
@@ -50,7 +57,7 @@ def resource_policy(endpoint_id: str, account: str, role_pattern: str) -> iam.Po
                 sid="InvokeTheRelay",
                 principals=anyone,
                 actions=[INVOKE],
-                resources=[f"execute-api:/{STAGE}/POST/{'/'.join(ROUTE)}"],
+                resources=[f"execute-api:/{STAGE}/{METHOD}{ROUTE_PATH}"],
             ),
         ]
     )
@@ -63,7 +70,7 @@ class RelayApi(Construct):
         construct_id: str,
         *,
         function: lambda_.IFunction,
-        endpoint: ec2.IInterfaceVpcEndpoint,
+        vpc_id: str,
         account: str,
         role_pattern: str,
         key: kms.IKey,
@@ -74,15 +81,15 @@ class RelayApi(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.access_logs = encrypted_log_group(self, "AccessLogs", key=key, retention=retention)
-        self.policy = resource_policy(endpoint.vpc_endpoint_id, account, role_pattern)
+        self.policy = resource_policy(vpc_id, account, role_pattern)
         self.api = apigw.RestApi(
             self,
             "Api",
             rest_api_name=f"{stack.stack_name}-relay",
             description="slackgate relay (private): POST /v1/messages",
-            endpoint_configuration=apigw.EndpointConfiguration(
-                types=[apigw.EndpointType.PRIVATE], vpc_endpoints=[endpoint]
-            ),
+            # No vpc_endpoints: an association only serves the `<api>-<vpce>` Route 53 alias
+            # names, which nobody uses (callers use private DNS), and would name the endpoint.
+            endpoint_configuration=apigw.EndpointConfiguration(types=[apigw.EndpointType.PRIVATE]),
             policy=self.policy,
             default_method_options=apigw.MethodOptions(
                 authorization_type=apigw.AuthorizationType.IAM
@@ -112,14 +119,14 @@ class RelayApi(Construct):
         for part in ROUTE:
             resource = resource.add_resource(part)
         self.method = resource.add_method(
-            "POST",
+            METHOD,
             apigw.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
             authorization_type=apigw.AuthorizationType.IAM,
         )
         # CDK hashes methods and resources into the deployment's logical id; the resource
         # policy is added explicitly so that a policy change also yields a new deployment.
         self.api.latest_deployment.add_to_logical_id(
-            {"policy": self.policy.to_json(), "routes": ["POST /" + "/".join(ROUTE)]}
+            {"policy": self.policy.to_json(), "routes": [f"{METHOD} {ROUTE_PATH}"]}
         )
         self.base_url = (
             f"https://{self.api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}"

@@ -10,18 +10,21 @@ from ..relay.registry import Registry
 from .alarms import RelayAlarms
 from .config import GatewayConfig
 from .dns_firewall import DnsFirewall
-from .endpoint_policy import EndpointPolicy, cr_singleton_id
+from .endpoint_policy import restrict_to_relay
 from .endpoints import Endpoints
 from .key import GatewayKey
 from .log_groups import retention_days
 from .nag import acknowledge
 from .network import Network
 from .parameters import PublishedParameters
-from .relay_api import RelayApi
+from .rate_table import RateTable
+from .relay_api import METHOD, ROUTE_PATH, STAGE, RelayApi
 from .relay_function import RelayFunction
 from .secrets import ChannelSecrets
 
 STACK_NAME = "slackgate-gateway"
+# Construct id of the stack-level function CDK shares between AwsCustomResources.
+CR_SINGLETON_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 
 
 class GatewayStack(Stack):
@@ -53,11 +56,13 @@ class GatewayStack(Stack):
             services=services,
         )
         self.secrets = ChannelSecrets(self, "ChannelSecrets", registry=registry, key=key)
+        self.rate_table = RateTable(self, "RateTable", key=key)
         self.relay = RelayFunction(
             self,
             "Relay",
             config=config,
             secret_arns=self.secrets.arns,
+            rate_table=self.rate_table.table,
             key=key,
             retention=retention,
         )
@@ -65,7 +70,7 @@ class GatewayStack(Stack):
             self,
             "RelayApi",
             function=self.relay.function,
-            endpoint=self.endpoints.execute_api,
+            vpc_id=self.network.vpc.vpc_id,
             account=config.account,
             role_pattern=config.caller_role_pattern,
             key=key,
@@ -73,8 +78,13 @@ class GatewayStack(Stack):
             throttle_rate=config.throttle_rate,
             throttle_burst=config.throttle_burst,
         )
-        self.endpoint_policy = EndpointPolicy(
-            self, "EndpointPolicy", endpoint=self.endpoints.execute_api, api=self.api.api
+        restrict_to_relay(
+            self.endpoints.execute_api,
+            self.api.api,
+            account=config.account,
+            stage=STAGE,
+            method=METHOD,
+            path=ROUTE_PATH,
         )
         self.dns_firewall = DnsFirewall(
             self,
@@ -170,12 +180,6 @@ class GatewayStack(Stack):
             "passing this role only.",
             "NIST.800.53.R5-IAMNoInlinePolicy",
         )
-        acknowledge(
-            self.endpoint_policy,
-            "CDK-generated policy with one statement: ec2:ModifyVpcEndpoint on the gateway's "
-            "execute-api endpoint only.",
-            "NIST.800.53.R5-IAMNoInlinePolicy",
-        )
         for prefix_list in self.endpoints.prefix_lists.values():
             acknowledge(
                 prefix_list,
@@ -185,16 +189,18 @@ class GatewayStack(Stack):
                 "AwsSolutions-IAM5[Resource::*]",
                 "NIST.800.53.R5-IAMNoInlinePolicy",
             )
-        # The singleton function behind AwsCustomResource (endpoint_policy.py).
-        provider = self.node.find_child(cr_singleton_id())
-        acknowledge(
-            provider,
-            "CDK's custom-resource provider runs only during deployments, called by "
-            "CloudFormation, to call the public EC2 API; its basic execution role only "
-            "writes its own logs.",
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AWSLambdaBasicExecutionRole]",
-            "NIST.800.53.R5-LambdaDLQ",
-            "NIST.800.53.R5-LambdaInsideVPC",
-            "NIST.800.53.R5-LambdaConcurrency",
-        )
+        # The singleton function behind AwsCustomResource: only the prefix-list lookups use
+        # it, so it exists only with a gateway-endpoint service (S3, DynamoDB) enabled.
+        provider = self.node.try_find_child(CR_SINGLETON_ID)
+        if provider is not None:
+            acknowledge(
+                provider,
+                "CDK's custom-resource provider runs only during deployments, called by "
+                "CloudFormation, to call the public EC2 API; its basic execution role only "
+                "writes its own logs.",
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                "NIST.800.53.R5-LambdaDLQ",
+                "NIST.800.53.R5-LambdaInsideVPC",
+                "NIST.800.53.R5-LambdaConcurrency",
+            )

@@ -47,16 +47,17 @@ PREFIX = "/slackgate"
 API_ID = "abc123"
 PERIMETER = Perimeter(ACCOUNT_ID)
 RELAY_NAME = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
-# The execute-api endpoint's policy as the gateway applies it (endpoint_policy.py).
+# The execute-api endpoint's policy as the gateway's template writes it (endpoint_policy.py).
 RELAY_ONLY_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
         {
-            "Sid": "RelayApiOnly",
+            "Sid": "RelayRouteOnly",
             "Effect": "Allow",
             "Principal": {"AWS": "*"},
             "Action": "execute-api:Invoke",
-            "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/*/*/*",
+            "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/prod/POST/v1/messages",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT_ID}},
         }
     ],
 }
@@ -441,7 +442,7 @@ def put_parameters(
         "network/subnet-ids": ("StringList", ",".join(subnet_ids)),
         "network/function-sg-id": ("String", function_sg_id),
         "network/services": ("StringList", "execute-api,logs"),
-        "api/url": ("String", f"https://{RELAY_NAME}/v1"),
+        "api/url": ("String", f"https://{RELAY_NAME}/prod"),
         "api/id": ("String", API_ID),
     }
     for suffix, (kind, value) in values.items():

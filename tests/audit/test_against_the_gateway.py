@@ -1,10 +1,10 @@
 """The audit passes what the gateway deploys: the synthesized stack, read as the audit reads AWS.
 
 The gateway stack is synthesized with every offered service (in account and organisation mode);
-its endpoints with their policies (the execute-api one as its custom resource applies it), its
-DNS firewall and its published parameters become the audit's plain data, and the network checks
-must find nothing. A change on either side that the other does not follow (a DNS name, a
-policy statement CDK renders differently, a parameter) fails here.
+its endpoints with their policies (each as its template writes it, the execute-api one
+included), its DNS firewall and its published parameters become the audit's plain data, and the
+network checks must find nothing. A change on either side that the other does not follow (a
+DNS name, a policy statement CDK renders differently, a parameter) fails here.
 """
 
 from __future__ import annotations
@@ -82,25 +82,14 @@ def resources(template: dict[str, Any], type_name: str) -> dict[str, dict[str, A
     }
 
 
-def applied_policies(template: dict[str, Any], refs: Deployed) -> dict[str, str]:
-    """Endpoint policies set after creation by `modifyVpcEndpoint` custom resources."""
-    applied = {}
-    for props in resources(template, "Custom::AWS").values():
-        call = json.loads(resolve_cfn(props["Create"], refs))
-        if call["action"] == "modifyVpcEndpoint":
-            applied[call["parameters"]["VpcEndpointId"]] = call["parameters"]["PolicyDocument"]
-    return applied
-
-
 def endpoints(template: dict[str, Any], refs: Deployed) -> list[VpcEndpoint]:
-    applied = applied_policies(template, refs)
     return [
         VpcEndpoint(
             id=name,
             service_name=resolve_cfn(props["ServiceName"], refs),
             endpoint_type=props.get("VpcEndpointType", "Gateway"),
             vpc_id=VPC,
-            policy=applied.get(name) or json.dumps(resolve_cfn(props["PolicyDocument"], refs)),
+            policy=json.dumps(resolve_cfn(props["PolicyDocument"], refs)),
         )
         for name, props in resources(template, "AWS::EC2::VPCEndpoint").items()
     ]

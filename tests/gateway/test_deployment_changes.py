@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk import App, Environment, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -18,7 +17,7 @@ from shared_gateway.infra.relay_api import RelayApi
 pytestmark = pytest.mark.slow
 
 
-def _deployment_id(role_pattern: str, endpoint_id: str = "vpce-0123456789abcdef0") -> str:
+def _deployment_id(role_pattern: str, vpc_id: str = "vpc-0123456789abcdef0") -> str:
     app = App(builtin_cloud_formation_validation=False)  # cfn-lint covers templates
     stack = Stack(app, "Api", env=Environment(account="123456789012", region="eu-west-1"))
     function = lambda_.Function(
@@ -28,14 +27,11 @@ def _deployment_id(role_pattern: str, endpoint_id: str = "vpce-0123456789abcdef0
         handler="index.handler",
         code=lambda_.Code.from_inline("def handler(event, context):\n    return {}\n"),
     )
-    endpoint = ec2.InterfaceVpcEndpoint.from_interface_vpc_endpoint_attributes(
-        stack, "Endpoint", vpc_endpoint_id=endpoint_id, port=443
-    )
     RelayApi(
         stack,
         "RelayApi",
         function=function,
-        endpoint=endpoint,
+        vpc_id=vpc_id,
         account="123456789012",
         role_pattern=role_pattern,
         key=kms.Key(stack, "Key"),
@@ -52,4 +48,4 @@ def test_policy_change_yields_a_new_deployment() -> None:
     same = _deployment_id("slackgate-*")
     assert _deployment_id("slackgate-*") == same  # stable when nothing changes
     assert _deployment_id("slackgate-payments-*") != same  # principal condition changed
-    assert _deployment_id("slackgate-*", "vpce-0fedcba9876543210") != same  # endpoint changed
+    assert _deployment_id("slackgate-*", "vpc-0fedcba9876543210") != same  # source VPC changed

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from .conftest import Synthesized, resolve_join
+from shared_gateway.iampolicy import Request, evaluate, resolve_cfn
+
+from .conftest import ACCOUNT, REGION, Synthesized, resolve_join
+from .test_endpoint_policy import API_ID, deployed_refs
 
 pytestmark = pytest.mark.slow
 
 
-def _execute_api_endpoint(gateway: Synthesized) -> str:
-    return next(
-        k
-        for k, r in gateway.resources("AWS::EC2::VPCEndpoint").items()
-        if r["Properties"]["ServiceName"].endswith(".execute-api")
-    )
-
-
-def test_api_is_private_and_bound_to_our_endpoint(gateway: Synthesized) -> None:
+def test_api_is_private_and_names_no_endpoint(gateway: Synthesized) -> None:
+    # No VpcEndpointIds: callers use the endpoint's private DNS name; an association would
+    # name the endpoint and bring back the cycle with the endpoint's policy.
     _, api = gateway.one("AWS::ApiGateway::RestApi")
     config = api["Properties"]["EndpointConfiguration"]
-    assert config["Types"] == ["PRIVATE"]
-    assert config["VpcEndpointIds"] == [{"Ref": _execute_api_endpoint(gateway)}]
+    assert config == {"Types": ["PRIVATE"]}
 
 
 def test_every_method_uses_iam_authorization(gateway: Synthesized) -> None:
@@ -48,15 +46,14 @@ def test_resource_policy_conditions(gateway: Synthesized) -> None:
     _, api = gateway.one("AWS::ApiGateway::RestApi")
     statements = {s["Sid"]: s for s in api["Properties"]["Policy"]["Statement"]}
     assert set(statements) == {
-        "OnlyThroughTheGatewayEndpoint",
+        "OnlyFromTheGatewayVpc",
         "OnlySlackgateRoles",
         "InvokeTheRelay",
     }
-    vpce = statements["OnlyThroughTheGatewayEndpoint"]
-    assert vpce["Effect"] == "Deny"
-    assert vpce["Condition"] == {
-        "StringNotEquals": {"aws:SourceVpce": {"Ref": _execute_api_endpoint(gateway)}}
-    }
+    (vpc,) = gateway.resources("AWS::EC2::VPC")
+    source = statements["OnlyFromTheGatewayVpc"]
+    assert source["Effect"] == "Deny"
+    assert source["Condition"] == {"StringNotEquals": {"aws:SourceVpc": {"Ref": vpc}}}
     roles = statements["OnlySlackgateRoles"]
     assert roles["Effect"] == "Deny"
     assert roles["Condition"] == {
@@ -105,3 +102,45 @@ def test_all_log_groups_have_retention_and_encryption(gateway: Synthesized) -> N
     for name, group in groups.items():
         assert group["Properties"]["RetentionInDays"] == 365, name
         assert "KmsKeyId" in group["Properties"], name
+
+
+def deployed_resource_policy(gateway: Synthesized) -> dict[str, Any]:
+    """The API's resource policy as API Gateway stores it: `execute-api:/...` expanded to the
+    API's ARN, CloudFormation references resolved."""
+    refs = deployed_refs(gateway)
+    _, api = gateway.one("AWS::ApiGateway::RestApi")
+    policy = resolve_cfn(api["Properties"]["Policy"], refs)
+    prefix = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/"
+    for statement in policy["Statement"]:
+        statement["Resource"] = statement["Resource"].replace("execute-api:/", prefix, 1)
+    return policy
+
+
+def caller(
+    role: str = "slackgate-payments-nightly", vpc: str | None = "vpc-gateway", **context: str
+) -> Request:
+    """A team function's call: its session, the role ARN AWS puts in aws:PrincipalArn."""
+    values = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/{role}", **context}
+    if vpc is not None:
+        values["aws:SourceVpc"] = vpc
+    return Request(
+        "execute-api:Invoke",
+        f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/prod/POST/v1/messages",
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/fn",
+        values,
+    )
+
+
+SOURCES = {
+    "a team role through the gateway's VPC": (caller(), True),
+    "a team role from another VPC": (caller(vpc="vpc-elsewhere"), False),
+    "a team role not through a VPC endpoint": (caller(vpc=None), False),
+}
+
+
+@pytest.mark.parametrize(("request_", "expected"), SOURCES.values(), ids=SOURCES.keys())
+def test_resource_policy_admits_the_gateway_vpc_only(
+    gateway: Synthesized, request_: Request, expected: bool
+) -> None:
+    result = evaluate(deployed_resource_policy(gateway), request_, principal_required=True)
+    assert result.allowed is expected, result
