@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ..relay.shared_ratelimit import TABLE_ENV
 from .bundling import HANDLER, REGISTRY_NAME, relay_runtime_name, staged_relay_code
 from .config import GatewayConfig
 from .log_groups import encrypted_log_group
@@ -22,6 +24,7 @@ class RelayFunction(Construct):
         *,
         config: GatewayConfig,
         secret_arns: list[str],
+        rate_table: dynamodb.ITable,
         key: kms.IKey,
         retention: logs.RetentionDays,
     ) -> None:
@@ -29,11 +32,12 @@ class RelayFunction(Construct):
         stack = Stack.of(self)
         self.log_group = encrypted_log_group(self, "Logs", key=key, retention=retention)
         # A customer-managed policy rather than the AWS-managed basic execution role: logs
-        # to its own group only, and the webhook secrets of the registry's channels only.
+        # to its own group only, the webhook secrets of the registry's channels only, and
+        # one write action on the rate-limit table (no read, scan or delete).
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
-            description="slackgate relay: own log group, channel webhook secrets",
+            description="slackgate relay: own log group, channel webhook secrets, rate counts",
             statements=[
                 iam.PolicyStatement(
                     sid="OwnLogGroup",
@@ -53,6 +57,21 @@ class RelayFunction(Construct):
                         "StringEquals": {
                             "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"
                         }
+                    },
+                ),
+                iam.PolicyStatement(
+                    sid="CountTeamMessages",
+                    actions=["dynamodb:UpdateItem"],
+                    resources=[rate_table.table_arn],
+                ),
+                # DynamoDB decrypts the table key with the gateway key on behalf of the
+                # principal that accesses the table.
+                iam.PolicyStatement(
+                    sid="DecryptRateCounts",
+                    actions=["kms:Decrypt"],
+                    resources=[key.key_arn],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"dynamodb.{stack.region}.amazonaws.com"}
                     },
                 ),
             ],
@@ -78,6 +97,7 @@ class RelayFunction(Construct):
                 "SLACKGATE_CONFIG": f"/var/task/{REGISTRY_NAME}",
                 "SLACKGATE_DEADLINE_SECONDS": str(config.deadline_seconds),
                 "SLACKGATE_ACCOUNT_ID": config.account,
+                TABLE_ENV: rate_table.table_name,
             },
             timeout=Duration.seconds(config.function_timeout_seconds),
             memory_size=256,

@@ -175,6 +175,15 @@ class GatewayStack(Stack):
             "AwsSolutions-L1",
         )
         acknowledge(
+            self.rate_table,
+            "The table holds per-team message counts of the current minute only, expired by "
+            "TTL; a restored or lost table only starts every team's minute afresh, so "
+            "point-in-time recovery and backups would keep nothing of value (rate_table.py).",
+            "AwsSolutions-DDB3",
+            "NIST.800.53.R5-DynamoDBPITREnabled",
+            "NIST.800.53.R5-DynamoDBInBackupPlan",
+        )
+        acknowledge(
             self.network.node.find_child("FlowLogRole"),
             "CDK-generated policy for VPC flow logs, scoped to the flow-log group and to "
             "passing this role only.",

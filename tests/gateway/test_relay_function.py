@@ -35,6 +35,7 @@ def test_runtime_handler_environment_and_timeout(gateway: Synthesized) -> None:
         "SLACKGATE_CONFIG": "/var/task/registry.toml",
         "SLACKGATE_DEADLINE_SECONDS": "8",
         "SLACKGATE_ACCOUNT_ID": "123456789012",
+        "SLACKGATE_RATE_TABLE": {"Ref": gateway.one("AWS::DynamoDB::Table")[0]},
     }
     assert props["Timeout"] > int(env["SLACKGATE_DEADLINE_SECONDS"])
     assert props["ReservedConcurrentExecutions"] > 0
