@@ -7,6 +7,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .alarms import CLOUDWATCH, alarm_source_conditions
+
 
 class GatewayKey(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
@@ -40,13 +42,14 @@ class GatewayKey(Construct):
                 },
             )
         )
-        # CloudWatch alarms publish to the encrypted topic (the AWS-managed SNS key would not
-        # let them).
+        # CloudWatch alarms publish to the encrypted alarm topic, which needs the key (the
+        # AWS-managed SNS key would not let them); only for this account's alarms here.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                sid="CloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal(CLOUDWATCH)],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                conditions=alarm_source_conditions(stack),
             )
         )
