@@ -73,10 +73,13 @@ class Budget:
     def __init__(self, limit: int = DECODE_BUDGET) -> None:
         self.left = limit
         self.inflate_left = limit  # decompressed bytes, counted apart: most are not text
-        # Decoded texts already scanned: two decoders often lead to one text (percent, then
-        # entities, or the other way round), which is scanned once, so that the rounds do
-        # not multiply the work.
-        self.seen: set[str] = set()
+        # Decoded texts met so far, and whether each was within the budget: two decoders
+        # often lead to one text (percent, then entities, or the other way round), and logs
+        # repeat one encoded id many times. Each text is charged and scanned once (its hits
+        # kept in `scanned`, by the scanner) and reported at every place it was found, so
+        # that the rounds do not multiply the work and no copy goes unredacted.
+        self.seen: dict[str, bool] = {}
+        self.scanned: dict[str, list[tuple[int, int, int, str, str]]] = {}
         self.overflow: list[tuple[int, int, int, str]] = []  # (index, start, end, why)
         # What each hex run decoded to (None: not text), by the run as written: logs repeat
         # the same commit and request ids line after line, and each is decoded once.
@@ -134,11 +137,12 @@ def variants(
         found += _unmarked_variants(joined, texts, starts)
     kept = []
     for variant in found:
-        if variant.text in budget.seen:
-            continue
-        budget.seen.add(variant.text)
-        if budget.take(len(variant.text)):
-            WORK["decoded"] += len(variant.text)
+        within = budget.seen.get(variant.text)
+        if within is None:
+            within = budget.seen[variant.text] = budget.take(len(variant.text))
+            if within:
+                WORK["decoded"] += len(variant.text)
+        if within:
             kept.append(variant)
         else:
             budget.overflow.append((variant.index, variant.start, variant.end, _OVER_BUDGET))

@@ -405,11 +405,14 @@ def _scan_batch(
         found = decoders.variants(joined, data, texts, starts, tokens_seen, depth, budget)
         _record_uninspected(budget, hits)
         if found:
-            decoded = _scan_batch(
-                normalize_many([v.text for v in found]), depth + 1, budget, attempts
-            )
-            for variant, variant_hits in zip(found, decoded, strict=True):
-                for _, _, rule_index, value, inner in variant_hits:
+            # Each decoded text is scanned once (decoders.Budget.scanned), whichever round
+            # and however many places it came from, and reported at each of them.
+            fresh = list(dict.fromkeys(v.text for v in found if v.text not in budget.scanned))
+            if fresh:
+                decoded = _scan_batch(normalize_many(fresh), depth + 1, budget, attempts)
+                budget.scanned.update(zip(fresh, decoded, strict=True))
+            for variant in found:
+                for _, _, rule_index, value, inner in budget.scanned[variant.text]:
                     encoding = f"{variant.encoding} → {inner}" if inner else variant.encoding
                     if rule_index >= _UNINSPECTED:
                         encoding = inner  # why it was not read

@@ -3,6 +3,9 @@ a refusal lists."""
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
+
 import pytest
 
 from shared_gateway.relay.payload import Message, PayloadRejected
@@ -43,6 +46,30 @@ def test_redaction_keeps_every_finding_for_the_count() -> None:
     verdict = evaluate(Message("b", fields), REGISTRY.teams["search"])
     assert len(verdict.redactions) == MAX_REASONS + 5
     assert KEY not in str(verdict.payload["text"])
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode().hex(),
+        lambda text: base64.b64encode(text.encode()).decode(),
+        lambda text: base64.b64encode(base64.b64encode(text.encode())).decode(),
+    ],
+    ids=["hex", "base64", "base64-twice"],
+)
+def test_an_encoded_secret_repeated_is_redacted_everywhere(encode: Callable[[str], str]) -> None:
+    # Each decoded text is scanned once; every place it came from must still be redacted.
+    once = base64.b64encode(f"key {KEY}".encode()).decode()
+    encoded = encode(f"key {KEY}")
+    texts = [f"again {encoded} or {encoded}", f"plain {once}"]
+    fields = {
+        "text": f"first {encoded}",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in texts],
+    }
+    verdict = evaluate(Message("b", fields), REGISTRY.teams["search"])
+    forwarded = repr(verdict.payload)
+    assert encoded not in forwarded and once not in forwarded
+    assert forwarded.count("[redacted:aws-access-key-id]") == 4
 
 
 def test_a_secret_in_an_object_key_blocks_even_when_redacting() -> None:
