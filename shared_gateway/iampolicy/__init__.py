@@ -37,7 +37,11 @@ Supported: Effect; Action/NotAction (``*``/``?``, case-insensitive); Resource/No
 (wildcards, case-sensitive, policy variables); Principal/NotPrincipal (``*``, ``AWS`` account,
 root, role, user and session ARNs, ``Service``); Condition with the String*, Arn*, Bool, Null and
 Numeric* operators, ``...IfExists``, ``ForAnyValue:``/``ForAllValues:``; policy variables
-``${key}``, ``${key, 'default'}``, ``${*}``, ``${?}``, ``${$}``.
+``${key}``, ``${key, 'default'}``, ``${*}``, ``${?}``, ``${$}`` in Resource and in condition
+values, principal tags among them (``${aws:PrincipalTag/team}``); a variable without a value
+makes its statement invalid (it neither allows nor denies). ``RoleSession`` builds the request
+of a role's session: its session ARN, and ``aws:PrincipalArn`` (the role's ARN, path included),
+``aws:PrincipalAccount`` and one ``aws:PrincipalTag/<key>`` per tag.
 
 Deliberately not covered (PolicyError where it would show up in a policy): Date*, IpAddress,
 Binary operators; Federated and CanonicalUser principals; a set prefix together with IfExists;
@@ -50,6 +54,7 @@ from .cfn import CfnError, resolve_cfn
 from .combine import Combined, allowed, decide
 from .evaluate import Policy, evaluate
 from .model import Decision, Evaluation, PolicyError, Request
+from .principals import RoleSession
 
 __all__ = [
     "CfnError",
@@ -59,6 +64,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Request",
+    "RoleSession",
     "allowed",
     "decide",
     "evaluate",

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .model import PolicyError
-from .patterns import ArnPattern, Context, Pattern, policy_strings
+from .patterns import ArnPattern, Context, Pattern, every, policy_strings
 
 Matcher = Callable[[str, Context], bool]
 # Builds the matcher for one policy value: (value, where, read policy variables?) -> Matcher.
@@ -131,7 +131,7 @@ class _Test:
         return self._one(values[0], context)
 
     def _one(self, value: str, context: Context) -> bool:
-        hit = any(matches(value, context) for matches in self.matchers)
+        hit = any(every(lambda matches: matches(value, context), self.matchers))
         return not hit if self.negated else hit
 
 
@@ -182,6 +182,6 @@ def parse_condition(block: Any, where: str, variables: bool) -> tuple[_Test, ...
 
 
 def conditions_hold(tests: tuple[_Test, ...], context: Context) -> bool:
-    # Evaluate every test (no short circuit) so that a request error is never hidden.
-    results = [test.holds(context) for test in tests]
-    return all(results)
+    # Evaluate every test (no short circuit) so that a request error is never hidden; an
+    # unresolved policy variable in any of them is raised once all were evaluated.
+    return all(every(lambda test: test.holds(context), tests))

@@ -8,7 +8,7 @@ from typing import Any
 
 from .conditions import conditions_hold, parse_condition
 from .model import Decision, Evaluation, PolicyError, Request
-from .patterns import Context, Pattern, normalize_context, policy_strings
+from .patterns import Context, Pattern, UnresolvedVariable, every, normalize_context, policy_strings
 from .principals import PrincipalSpec, parse_principal
 
 Policy = Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -46,18 +46,26 @@ class _Statement:
         service, _, name = request.action.partition(":")
         action = f"{service}:{name}"
         action_hit = any(p.matches(action, context) for p in self.actions) != self.not_action
-        resource_hit = True
-        if self.resources is not None:
-            hit = any(p.matches(request.resource, context) for p in self.resources)
-            resource_hit = hit != self.not_resource
+        try:
+            parts = every(lambda part: part(request, context), (self._resource, self._condition))
+        except UnresolvedVariable:
+            return False  # a policy variable without a value: the statement is invalid
         principal_hit = True
         if self.principal is not None:
             if self.not_principal:
                 principal_hit = not self.principal.names_every_layer(request.principal)
             else:
                 principal_hit = self.principal.names_any_layer(request.principal)
-        condition_hit = conditions_hold(self.conditions, context)
-        return action_hit and resource_hit and principal_hit and condition_hit
+        return action_hit and all(parts) and principal_hit
+
+    def _resource(self, request: Request, context: Context) -> bool:
+        if self.resources is None:
+            return True
+        hit = any(every(lambda p: p.matches(request.resource, context), self.resources))
+        return hit != self.not_resource
+
+    def _condition(self, request: Request, context: Context) -> bool:
+        return conditions_hold(self.conditions, context)
 
 
 def _parse_statement(raw: Any, index: int, variables: bool, principal_required: bool) -> _Statement:

@@ -1,23 +1,34 @@
 """Wildcards, policy variables and ARN comparison, shared by Action, Resource and Condition.
 
 A policy string is read once into a compiled pattern. Policy variables (``${aws:username}``,
-``${key, 'default'}``) take their value from the request context; ``${*}``, ``${?}`` and ``${$}``
-stand for the literal characters. A variable whose key is missing (or multivalued) leaves the
-pattern unresolved: it matches nothing, as AWS documents for policy variables with no value.
+``${aws:PrincipalTag/team}``, ``${key, 'default'}``) take their value from the request context;
+``${*}``, ``${?}`` and ``${$}`` stand for the literal characters. A variable whose key is missing
+(or multivalued) and has no default cannot be resolved, and matching it raises
+``UnresolvedVariable``: the IAM User Guide ("Policy variables") says such an attempt "fails and
+causes the statement to be invalid", so the statement neither allows nor denies (evaluate.py).
+That is the cautious reading for both effects, and it is why a Deny whose condition names a
+variable needs a companion ``Null`` Deny for the missing key: without it, the Deny does nothing.
+A substituted value is literal text: ``*`` and ``?`` in it are not wildcards.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from .model import ContextValue, PolicyError
 
 Context = Mapping[str, tuple[str, ...]]
+T = TypeVar("T")
 
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 # ${name} or ${name, 'default'}; a quote inside the default is written ''.
 _VARIABLE = re.compile(r"\$\{\s*([^\s,}']+)\s*(?:,\s*'((?:[^']|'')*)'\s*)?\}")
+
+
+class UnresolvedVariable(Exception):
+    """A policy variable had no value: the statement that holds it is invalid (applies to none)."""
 
 
 def normalize_context(context: Mapping[str, ContextValue]) -> Context:
@@ -137,7 +148,9 @@ class Pattern:
 
     def matches(self, value: str, context: Context) -> bool:
         compiled = self._static if self._static is not None else self._compile(context)
-        return compiled is not None and compiled.fullmatch(value) is not None
+        if compiled is None:
+            raise UnresolvedVariable(self.text)
+        return compiled.fullmatch(value) is not None
 
 
 def _split_arn(text: str) -> list[str]:
@@ -170,7 +183,24 @@ class ArnPattern:
 
     def matches(self, value: str, context: Context) -> bool:
         parts = value.split(":", 5)
-        return len(parts) == 6 and all(
-            segment.matches(part, context)
-            for segment, part in zip(self._segments, parts, strict=True)
+        if len(parts) != 6:
+            return False
+        # Every segment is matched (no short circuit), so an unresolved variable in a later
+        # segment always makes the statement invalid rather than depending on earlier ones.
+        hits = every(
+            lambda pair: pair[0].matches(pair[1], context), zip(self._segments, parts, strict=True)
         )
+        return all(hits)
+
+
+def every(match: Callable[[T], bool], items: Iterable[T]) -> list[bool]:
+    """``match`` over every item, none skipped; UnresolvedVariable once all were tried."""
+    results, unresolved = [], None
+    for item in items:
+        try:
+            results.append(match(item))
+        except UnresolvedVariable as error:
+            unresolved = error
+    if unresolved is not None:
+        raise unresolved
+    return results

@@ -10,10 +10,11 @@ request only when every layer is named, which is why AWS asks to list the accoun
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from .model import PolicyError
+from .model import ContextValue, PolicyError, Request
 from .patterns import policy_strings
 
 _ACCOUNT = re.compile(r"\d{12}")
@@ -108,3 +109,53 @@ def parse_principal(value: Any, where: str) -> PrincipalSpec:
             else:
                 raise PolicyError(f"{where}: unsupported principal type {kind!r} (AWS, Service)")
     return PrincipalSpec(anyone, frozenset(names))
+
+
+_PATH = re.compile(r"/(?:[\x21-\x7e]+/)?")
+
+
+@dataclass(frozen=True)
+class RoleSession:
+    """A session of an IAM role, as AWS describes its caller to the policies it is checked by.
+
+    ``principal`` is the session ARN (``arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION``, which
+    carries no path); ``context()`` holds the keys AWS adds for every signed request of it:
+    ``aws:PrincipalArn`` is the *role's* ARN, path included (IAM User Guide, "AWS global
+    condition context keys": "For IAM roles, the request context returns the ARN of the role,
+    not the ARN of the user that assumed the role"), ``aws:PrincipalAccount``,
+    ``aws:PrincipalType``, and one ``aws:PrincipalTag/<key>`` per tag of the role (session tags,
+    which override role tags of the same key, are given the same way).
+    """
+
+    account: str
+    name: str
+    path: str = "/"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    session: str = "session"
+    partition: str = "aws"
+
+    def __post_init__(self) -> None:
+        if not _ACCOUNT.fullmatch(self.account):
+            raise PolicyError(f"role session: {self.account!r} is not a 12-digit account id")
+        if not _PATH.fullmatch(self.path):
+            raise PolicyError(f"role session: path {self.path!r} must start and end with /")
+
+    @property
+    def role_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.account}:role{self.path}{self.name}"
+
+    @property
+    def principal(self) -> str:
+        return f"arn:{self.partition}:sts::{self.account}:assumed-role/{self.name}/{self.session}"
+
+    def context(self) -> dict[str, str]:
+        return {
+            "aws:PrincipalArn": self.role_arn,
+            "aws:PrincipalAccount": self.account,
+            "aws:PrincipalType": "AssumedRole",
+            **{f"aws:PrincipalTag/{key}": value for key, value in self.tags.items()},
+        }
+
+    def request(self, action: str, resource: str, **context: ContextValue) -> Request:
+        """This session's request, with its keys and the request's own (``context``)."""
+        return Request(action, resource, self.principal, {**self.context(), **context})

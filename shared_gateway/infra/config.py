@@ -37,8 +37,6 @@ class GatewayConfig:
     throttle_rate: int = 50  # requests per second, per stage
     throttle_burst: int = 100
     log_retention_days: int = 365
-    # Role names that may call the relay; the relay maps `slackgate-<team>-...` to a team.
-    caller_role_pattern: str = "slackgate-*"
     # The AWS services team functions may use (shared_gateway/perimeter), beyond the relay
     # and their logs; each gets a VPC endpoint whose policy keeps the data perimeter.
     services: tuple[str, ...] = ()
@@ -46,6 +44,9 @@ class GatewayConfig:
     # than this account alone.
     organization_id: str = ""
     nag: bool = False  # run cdk-nag during synthesis (the tests always do)
+    # Create the account's API Gateway CloudWatch Logs role and setting (account-wide, retained:
+    # api_gateway_account.py); off, `make gateway-preflight` checks that the account has one.
+    api_gateway_account_role: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -108,7 +109,6 @@ class GatewayConfig:
         registry = Path(str(get(CONTEXT_PREFIX + "registryPath") or "registry.toml"))
         if not registry.is_absolute():
             registry = (base_dir or PACKAGE_DIR) / registry
-        nag = value("nag", "nag")
         return cls(
             account=str(value("account", "account")),
             region=str(value("region", "region")),
@@ -124,8 +124,16 @@ class GatewayConfig:
             log_retention_days=int(value("logRetentionDays", "log_retention_days")),
             services=services,
             organization_id=str(value("organizationId", "organization_id")).strip(),
-            nag=nag if isinstance(nag, bool) else str(nag).lower() in ("1", "true", "yes"),
+            nag=_flag(value("nag", "nag")),
+            api_gateway_account_role=_flag(
+                value("apiGatewayAccountRole", "api_gateway_account_role")
+            ),
         )
+
+
+def _flag(raw: Any) -> bool:
+    """A boolean from cdk.json, or from `-c` as text (1, true, yes)."""
+    return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
 
 
 def _string_list(key: str, raw: Any) -> tuple[str, ...]:

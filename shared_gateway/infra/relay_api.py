@@ -2,7 +2,9 @@
 
 The resource policy denies every request that did not come from the gateway's VPC (so
 through its execute-api endpoint, the only one there), denies every principal that is not a
-`slackgate-*` role of this account, and allows the rest. It names the VPC (`aws:SourceVpc`),
+`slackgate-*` role of this account, denies a role whose IAM tag `slackgate:team` is missing or
+names another team than its name does, and allows the rest (`resource_policy`, below, says why
+the tag). It names the VPC (`aws:SourceVpc`),
 not the endpoint (`aws:SourceVpce`), and the API is not associated with the endpoint, so that
 the endpoint's own policy can name this API in the template (endpoint_policy.py).
 
@@ -30,8 +32,26 @@ METHOD = "POST"
 INVOKE = "execute-api:Invoke"
 
 
-def resource_policy(vpc_id: str, account: str, role_pattern: str) -> iam.PolicyDocument:
-    callers = f"arn:aws:iam::{account}:role/{role_pattern}"
+ROLE_PREFIX = "slackgate-"
+TEAM_TAG = "slackgate:team"  # on every team function role: the team slug, set by the platform
+TAG_VARIABLE = "${aws:PrincipalTag/" + TEAM_TAG + "}"
+
+
+def resource_policy(vpc_id: str, account: str) -> iam.PolicyDocument:
+    """Who may call: a role of this account, in the gateway's VPC, named for the team its tag says.
+
+    A role's name is chosen by whoever creates it, so the name alone (what the relay reads)
+    lets anyone who can create `slackgate-payments-x` post as payments. The IAM tag
+    `slackgate:team` is what binds a role to a team: the guard rails (SCP) let only a team's
+    own deploy principal, itself tagged by the platform, set it, to its own value. The relay
+    cannot see tags, so this policy is where the binding is enforced: one generic statement
+    denies a role whose ARN is not `role/slackgate-<its tag>-*`, and a `Null` statement denies
+    a role without the tag, because a Deny whose variable has no value is an invalid statement
+    that denies nothing (IAM User Guide, "Policy variables"). A role with an IAM path does not
+    match either (`aws:PrincipalArn` includes the path): team roles have the path `/`.
+    """
+    callers = f"arn:aws:iam::{account}:role/{ROLE_PREFIX}*"
+    tagged_team = f"arn:aws:iam::{account}:role/{ROLE_PREFIX}{TAG_VARIABLE}-*"
     anyone = [iam.AnyPrincipal()]
     return iam.PolicyDocument(
         statements=[
@@ -54,6 +74,22 @@ def resource_policy(vpc_id: str, account: str, role_pattern: str) -> iam.PolicyD
                 conditions={"ArnNotLike": {"aws:PrincipalArn": callers}},
             ),
             iam.PolicyStatement(
+                sid="OnlyRolesTaggedWithATeam",
+                effect=iam.Effect.DENY,
+                principals=anyone,
+                actions=[INVOKE],
+                resources=["execute-api:/*"],
+                conditions={"Null": {f"aws:PrincipalTag/{TEAM_TAG}": "true"}},
+            ),
+            iam.PolicyStatement(
+                sid="OnlyTheTeamOfTheTag",
+                effect=iam.Effect.DENY,
+                principals=anyone,
+                actions=[INVOKE],
+                resources=["execute-api:/*"],
+                conditions={"ArnNotLike": {"aws:PrincipalArn": tagged_team}},
+            ),
+            iam.PolicyStatement(
                 sid="InvokeTheRelay",
                 principals=anyone,
                 actions=[INVOKE],
@@ -72,7 +108,6 @@ class RelayApi(Construct):
         function: lambda_.IFunction,
         vpc_id: str,
         account: str,
-        role_pattern: str,
         key: kms.IKey,
         retention: logs.RetentionDays,
         throttle_rate: int,
@@ -81,7 +116,7 @@ class RelayApi(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.access_logs = encrypted_log_group(self, "AccessLogs", key=key, retention=retention)
-        self.policy = resource_policy(vpc_id, account, role_pattern)
+        self.policy = resource_policy(vpc_id, account)
         self.api = apigw.RestApi(
             self,
             "Api",
@@ -94,7 +129,10 @@ class RelayApi(Construct):
             default_method_options=apigw.MethodOptions(
                 authorization_type=apigw.AuthorizationType.IAM
             ),
-            cloud_watch_role=False,  # account-wide setting; not this stack's to own
+            # Access logging needs the account's API Gateway CloudWatch role, an account-wide
+            # setting: `make gateway-preflight` checks it is set, or
+            # slackgate:apiGatewayAccountRole makes stack.py create it (api_gateway_account.py).
+            cloud_watch_role=False,
             deploy_options=apigw.StageOptions(
                 stage_name=STAGE,
                 throttling_rate_limit=throttle_rate,

@@ -8,6 +8,7 @@ from constructs import Construct
 from ..perimeter import published_names
 from ..relay.registry import Registry
 from .alarms import RelayAlarms
+from .api_gateway_account import ApiGatewayAccount
 from .config import GatewayConfig
 from .dns_firewall import DnsFirewall
 from .endpoint_policy import restrict_to_relay
@@ -72,7 +73,6 @@ class GatewayStack(Stack):
             function=self.relay.function,
             vpc_id=self.network.vpc.vpc_id,
             account=config.account,
-            role_pattern=config.caller_role_pattern,
             key=key,
             retention=retention,
             throttle_rate=config.throttle_rate,
@@ -106,10 +106,24 @@ class GatewayStack(Stack):
             organization_id=config.organization_id,
         )
         self.alarms = RelayAlarms(self, "Alarms", key=key, email=config.alarm_email)
+        self.api_gateway_account: ApiGatewayAccount | None = None
+        if config.api_gateway_account_role:  # account-wide and retained: opt-in only
+            self.api_gateway_account = ApiGatewayAccount(self, "ApiGatewayAccount")
+            # The stage's access logging needs the account's role to be set first.
+            self.api.api.deployment_stage.node.add_dependency(self.api_gateway_account.account)
         self._acknowledge()
 
     def _acknowledge(self) -> None:
         """Every cdk-nag finding this design accepts, each with the reason it is accepted."""
+        if self.api_gateway_account is not None:
+            acknowledge(
+                self.api_gateway_account,
+                "API Gateway's account-wide logging role takes AWS's managed policy made for "
+                "it, AmazonAPIGatewayPushToCloudWatchLogs, as AWS documents; API Gateway names "
+                "the log groups itself, so the role cannot be scoped to ours.",
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs]",
+            )
         acknowledge(
             self.secrets,
             "A Slack incoming-webhook URL is issued by Slack and cannot be rotated by a "
@@ -139,8 +153,8 @@ class GatewayStack(Stack):
         )
         acknowledge(
             stage,
-            "JSON access logs are on; execution logging needs the account-wide API Gateway "
-            "CloudWatch role, which this stack does not own, and could record message data.",
+            "JSON access logs are on; execution logging would record request and response "
+            "data (message text) in the account-wide API Gateway log groups.",
             "AwsSolutions-APIG6",
             "NIST.800.53.R5-APIGWExecutionLoggingEnabled",
         )

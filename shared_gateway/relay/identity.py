@@ -5,6 +5,10 @@ API Gateway (AWS_IAM authorization) puts the SigV4-verified caller in
 ``arn:aws:sts::123456789012:assumed-role/slackgate-payments-nightly/fn``. A team's function
 role is named ``slackgate-<team>-<rest>``; team slugs contain no hyphen, so the split is
 unambiguous. Headers, query and body are never consulted.
+
+The relay cannot see the role's tags. That the name's team is the role's own is enforced before
+the relay runs, by the API's resource policy: the role's IAM tag `slackgate:team` must name the
+same team (infra/relay_api.py), and only the team's deploy principal can set that tag.
 """
 
 from __future__ import annotations

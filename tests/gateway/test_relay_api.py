@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared_gateway.iampolicy import Request, evaluate, resolve_cfn
+from shared_gateway.iampolicy import Request, RoleSession, evaluate, resolve_cfn
 
 from .conftest import ACCOUNT, REGION, Synthesized, resolve_join
 from .test_endpoint_policy import API_ID, deployed_refs
@@ -48,6 +48,8 @@ def test_resource_policy_conditions(gateway: Synthesized) -> None:
     assert set(statements) == {
         "OnlyFromTheGatewayVpc",
         "OnlySlackgateRoles",
+        "OnlyRolesTaggedWithATeam",
+        "OnlyTheTeamOfTheTag",
         "InvokeTheRelay",
     }
     (vpc,) = gateway.resources("AWS::EC2::VPC")
@@ -58,6 +60,16 @@ def test_resource_policy_conditions(gateway: Synthesized) -> None:
     assert roles["Effect"] == "Deny"
     assert roles["Condition"] == {
         "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/slackgate-*"}
+    }
+    # The tag contract, generically: one statement for every team, none naming a team.
+    assert statements["OnlyRolesTaggedWithATeam"]["Condition"] == {
+        "Null": {"aws:PrincipalTag/slackgate:team": "true"}
+    }
+    assert statements["OnlyTheTeamOfTheTag"]["Condition"] == {
+        "ArnNotLike": {
+            "aws:PrincipalArn": "arn:aws:iam::123456789012:role/"
+            "slackgate-${aws:PrincipalTag/slackgate:team}-*"
+        }
     }
     allow = statements["InvokeTheRelay"]
     assert allow["Effect"] == "Allow"
@@ -117,20 +129,21 @@ def deployed_resource_policy(gateway: Synthesized) -> dict[str, Any]:
 
 
 def caller(
-    role: str = "slackgate-payments-nightly", vpc: str | None = "vpc-gateway", **context: str
+    role: str = "slackgate-payments-nightly",
+    tags: dict[str, str] | None = None,
+    vpc: str | None = "vpc-gateway",
+    path: str = "/",
+    account: str = ACCOUNT,
 ) -> Request:
-    """A team function's call: its session, the role ARN AWS puts in aws:PrincipalArn."""
-    values = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/{role}", **context}
-    if vpc is not None:
-        values["aws:SourceVpc"] = vpc
-    return Request(
-        "execute-api:Invoke",
-        f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/prod/POST/v1/messages",
-        f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/fn",
-        values,
+    """A team function's call through the endpoint: its session, as AWS describes it."""
+    session = RoleSession(
+        account, role, path=path, tags={"slackgate:team": "payments"} if tags is None else tags
     )
+    context = {} if vpc is None else {"aws:SourceVpc": vpc}
+    return session.request("execute-api:Invoke", RELAY_ROUTE, **context)
 
 
+RELAY_ROUTE = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/prod/POST/v1/messages"
 SOURCES = {
     "a team role through the gateway's VPC": (caller(), True),
     "a team role from another VPC": (caller(vpc="vpc-elsewhere"), False),
@@ -144,3 +157,47 @@ def test_resource_policy_admits_the_gateway_vpc_only(
 ) -> None:
     result = evaluate(deployed_resource_policy(gateway), request_, principal_required=True)
     assert result.allowed is expected, result
+
+
+# Team impersonation: the role's name says a team, its tag (which only the team's own deploy
+# principal can set) must say the same team.
+PAYMENTS, SEARCH = {"slackgate:team": "payments"}, {"slackgate:team": "search"}
+CALLERS = {
+    "role slackgate-payments-x tagged payments": (caller("slackgate-payments-x", PAYMENTS), True),
+    "role slackgate-payments-x tagged search": (caller("slackgate-payments-x", SEARCH), False),
+    "role slackgate-payments-x untagged": (caller("slackgate-payments-x", {}), False),
+    "role slackgate-search-x tagged payments": (caller("slackgate-search-x", PAYMENTS), False),
+    "role slackgate-search-x tagged search": (caller("slackgate-search-x", SEARCH), True),
+    "tag payments, role slackgate-paymentsx-x": (caller("slackgate-paymentsx-x", PAYMENTS), False),
+    "tag with another key only": (caller("slackgate-payments-x", {"team": "payments"}), False),
+    "tag payments, role with a path": (
+        caller("slackgate-payments-x", PAYMENTS, path="/apps/"),
+        False,
+    ),
+    "tag payments, role not slackgate-*": (caller("payments-x", PAYMENTS), False),
+    "tag payments, role of another account": (
+        caller("slackgate-payments-x", PAYMENTS, account="210987654321"),
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize(("request_", "expected"), CALLERS.values(), ids=CALLERS.keys())
+def test_resource_policy_binds_a_role_to_the_team_of_its_tag(
+    gateway: Synthesized, request_: Request, expected: bool
+) -> None:
+    result = evaluate(deployed_resource_policy(gateway), request_, principal_required=True)
+    assert result.allowed is expected, result
+
+
+def test_the_untagged_role_is_denied_by_the_null_statement(gateway: Synthesized) -> None:
+    """Without its Null companion the tag statement would deny nothing for an untagged role:
+    a Deny whose variable has no value is invalid."""
+    policy = deployed_resource_policy(gateway)
+    untagged = caller("slackgate-payments-x", {})
+    assert evaluate(policy, untagged, principal_required=True).sid == "OnlyRolesTaggedWithATeam"
+    without_null = {
+        **policy,
+        "Statement": [s for s in policy["Statement"] if s["Sid"] != "OnlyRolesTaggedWithATeam"],
+    }
+    assert evaluate(without_null, untagged, principal_required=True).allowed

@@ -46,6 +46,7 @@ ENI_ACTIONS = (
     "ec2:UnassignPrivateIpAddresses",
 )
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+TEAM_TAG = "slackgate:team"
 
 
 class GatewayParameters(Construct):
@@ -155,6 +156,10 @@ class FunctionStack(Stack):
                 *add_data_policies(self, settings.data_access, settings.role_name),
             ],
         )
+        # The relay's API admits a role only when this tag names the team its name does
+        # (slackgate-<team>-...): anyone may pick a role name, only the team's own deploy
+        # principal may set this tag, and only to its own team (the gateway's guard rails).
+        Tags.of(self.role).add(TEAM_TAG, settings.team)
 
         self.function = lambda_.Function(
             self,
@@ -220,7 +225,7 @@ class FunctionStack(Stack):
         acknowledge(self.errors_alarm, {f"{NIST}-CloudWatchAlarmAction": ALARM_ACTION_REASON})
         self._add_trigger()
 
-        Tags.of(self).add("slackgate:team", settings.team)
+        Tags.of(self).add(TEAM_TAG, settings.team)
         Tags.of(self).add("slackgate:function", settings.function_name)
         CfnOutput(self, "FunctionName", value=self.function.function_name)
         CfnOutput(self, "RoleArn", value=self.role.role_arn)
