@@ -33,7 +33,10 @@ class GatewayConfig:
     # The forwarder's total time budget; the function timeout leaves room above it.
     deadline_seconds: int = 8
     function_timeout_seconds: int = 15
-    reserved_concurrency: int = 50
+    # The relay's reserved concurrency; None leaves it unreserved (context: 0 or "none"), for
+    # accounts whose quota cannot spare it (Lambda keeps 100 unreserved, or the whole quota
+    # when it is under 100: `make gateway-preflight` checks).
+    reserved_concurrency: int | None = 50
     throttle_rate: int = 50  # requests per second, per stage
     throttle_burst: int = 100
     log_retention_days: int = 365
@@ -72,6 +75,14 @@ class GatewayConfig:
                 f"{CONTEXT_PREFIX}organizationId: {self.organization_id!r} is not an "
                 "organization id like o-a1b2c3d4e5 (`aws organizations describe-organization`); "
                 "leave it empty to keep the perimeter to this account"
+            )
+        reserved = self.reserved_concurrency
+        if reserved is not None and (
+            isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1
+        ):
+            problems.append(
+                f"{CONTEXT_PREFIX}reservedConcurrency: {reserved!r} — give a whole number of "
+                'at least 1, or 0 or "none" to leave the relay unreserved'
             )
         if self.function_timeout_seconds <= self.deadline_seconds:
             problems.append(
@@ -120,7 +131,7 @@ class GatewayConfig:
             function_timeout_seconds=int(
                 value("functionTimeoutSeconds", "function_timeout_seconds")
             ),
-            reserved_concurrency=int(value("reservedConcurrency", "reserved_concurrency")),
+            reserved_concurrency=_reserved(value("reservedConcurrency", "reserved_concurrency")),
             log_retention_days=int(value("logRetentionDays", "log_retention_days")),
             services=services,
             organization_id=str(value("organizationId", "organization_id")).strip(),
@@ -129,6 +140,19 @@ class GatewayConfig:
                 value("apiGatewayAccountRole", "api_gateway_account_role")
             ),
         )
+
+
+def _reserved(raw: Any) -> Any:
+    """0 or "none" (unreserved) as None, a whole number (also as `-c` text) as an int; anything
+    else is passed on as it is, for __post_init__ to report with the other problems."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.lower() == "none":
+            return None
+        raw = int(text) if text.isascii() and text.isdigit() else raw
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw == 0:
+        return None
+    return raw
 
 
 def _flag(raw: Any) -> bool:

@@ -84,6 +84,7 @@ class RelayFunction(Construct):
             description="slackgate relay function",
             managed_policies=[self.policy],
         )
+        self.reserved_concurrency = config.reserved_concurrency
         self.function = lambda_.Function(
             self,
             "Function",
@@ -101,6 +102,9 @@ class RelayFunction(Construct):
             },
             timeout=Duration.seconds(config.function_timeout_seconds),
             memory_size=256,
+            # Reserved: a flood elsewhere in the account cannot starve the relay (and the relay
+            # cannot take more). None (slackgate:reservedConcurrency 0 or "none"): unreserved,
+            # for accounts whose quota cannot spare it; `make gateway-preflight` checks which.
             reserved_concurrent_executions=config.reserved_concurrency,
             role=self.role,
             log_group=self.log_group,

@@ -188,6 +188,14 @@ class GatewayStack(Stack):
             "a newer supported Python to move the relay to a newer runtime.",
             "AwsSolutions-L1",
         )
+        if self.relay.reserved_concurrency is None:
+            acknowledge(
+                self.relay.function,
+                "Unreserved on purpose (slackgate:reservedConcurrency 0 or none): the account's "
+                "Lambda quota cannot reserve capacity and keep the unreserved minimum AWS "
+                "requires (gateway-preflight); the stage throttle still bounds the relay.",
+                "NIST.800.53.R5-LambdaConcurrency",
+            )
         acknowledge(
             self.rate_table,
             "The table holds per-team message counts of the current minute only, expired by "
