@@ -73,7 +73,8 @@ class Team(NamedTuple):
     channels: frozenset[str]
     link_domains: tuple[str, ...]
     action: str = "block"
-    # Per relay instance (a Lambda container); None means unlimited.
+    # Messages per calendar minute across every relay container (the deployed relay counts
+    # in DynamoDB, shared_ratelimit.py; the local relay in its process); None: unlimited.
     rate_limit_per_minute: int | None = None
     # The team's choices per personal-data class ("email" -> "allow"); unnamed classes
     # follow PERSONAL_DEFAULTS.
