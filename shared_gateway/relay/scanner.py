@@ -12,6 +12,8 @@ an ``encoded-content`` finding, never passed unread.
 
 Spans refer to the normalised text (``normalize(text)``), which is also what ``redact``
 returns with every finding replaced by ``[redacted:<rule>]``.
+
+The keyword prefilter is built in keywords.py; hits become findings in findings.py.
 """
 
 from __future__ import annotations
@@ -20,128 +22,23 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import NamedTuple
 
 from . import decoders
 from .confusables import SOURCES, TARGETS
+from .findings import CROWDED, UNINSPECTED, Finding, Hit, findings_of
+from .keywords import keyword_finders
 from .normalize import normalize, normalize_many
-from .reasons import mask
 from .rules import RULES, Rule
 
 __all__ = ["Finding", "redact", "scan", "scan_many"]
 
 
-class Finding(NamedTuple):
-    rule: str  # rule id, e.g. "aws-access-key-id"
-    masked: str  # masked excerpt of the secret, safe to show and log
-    start: int  # span in the normalised text; for a secret inside an encoded run,
-    end: int  # the span of that whole run
-    description: str  # short human text, e.g. "AWS access key id (base64 → gzip)"
-    encoding: str = ""  # how the text holding it was encoded, e.g. "base64 → gzip"; "" if not
-
-
 # Between the strings of a batch. Patterns stop at a newline or a NUL (see rules.py); a match
 # that still crosses it is discarded and the strings involved are scanned one by one.
 _SEPARATOR = "\n\x00\n"
-_MASK_MAX = 40  # a masked excerpt never grows past this, however long the secret
 _MIN_TOKEN = 16  # shortest run the token keywords are looked for in
 
-# (start, end, rule index, secret value, how its text was encoded: "" when it was not)
-_Hit = tuple[int, int, int, str, str]
 _Recorder = Callable[[int, re.Match[str]], bool]
-
-
-# (searches the long-token view instead of the whole text, searches the text as written
-# instead of its lower-case copy, the regex, the run of characters in which none of its
-# keywords can start a match, or None)
-_Finder = tuple[bool, bool, re.Pattern[str], re.Pattern[str] | None]
-
-
-@cache
-def _keyword_finders() -> tuple[list[_Finder], dict[tuple[bool, bool, str], tuple[int, ...]]]:
-    """One regex per (view, case, leading character, guard) of all keywords: each has a
-    literal prefix, so the regex engine skips through the text fast instead of trying every
-    position (one alternation of all keywords would test a character set at every position,
-    slower). Keywords whose rules share a leading guard (see _dead_run) are searched apart
-    from the others, so that a run of refused characters can be skipped for all of them.
-    Built on the first scan, not at import: it costs milliseconds of a cold start.
-    """
-    # Which rules each keyword starts: (view, case, keyword) -> rule indexes, in rule order.
-    owners: dict[tuple[bool, bool, str], list[int]] = {}
-    for index, rule in enumerate(RULES):
-        for keyword in rule.keywords:
-            served = owners.setdefault((rule.token, keyword != keyword.lower(), keyword), [])
-            if index not in served:
-                served.append(index)
-    dispatch: dict[tuple[bool, bool, str], tuple[int, ...]] = {}
-    for in_tokens, exact, keyword in owners:
-        # A found keyword also serves every rule whose keyword is a prefix of it: its
-        # prefixes are looked up, rather than every rule's keywords compared with it
-        # (which cost most of this function's time at a cold start).
-        served = {
-            index
-            for length in range(1, len(keyword) + 1)
-            for index in owners.get((in_tokens, exact, keyword[:length]), ())
-        }
-        dispatch[(in_tokens, exact, keyword)] = tuple(sorted(served))
-    groups: dict[tuple[bool, bool, str, str], set[str]] = {}
-    for (in_tokens, exact, keyword), served in dispatch.items():
-        guard = _dead_class([RULES[index] for index in served], keyword)
-        groups.setdefault((in_tokens, exact, keyword[0], guard), set()).add(keyword)
-    finders: list[_Finder] = []
-    for (in_tokens, exact, first, guard), keywords in sorted(groups.items()):
-        longest_first = sorted(keywords, key=len, reverse=True)
-        rest = "|".join(re.escape(keyword[1:]) for keyword in longest_first)
-        dead = re.compile(f"[{re.escape(guard)}]*") if guard else None
-        finders.append((in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})"), dead))
-    return finders, dispatch
-
-
-_LEADING_GUARD = re.compile(r"\(\?<!\[([^\]]*)\]\)")  # (?<![A-Za-z0-9_-]) first in a pattern
-_ASCII = "".join(map(chr, range(128)))
-
-
-def _dead_class(rules: list[Rule], keyword: str) -> str:
-    """The characters after which none of these rules can match (each pattern begins with a
-    look-behind refusing them: a token must not start inside another); "" when one rule has
-    no such guard. A keyword glued to itself thousands of times (AKIAAKIA...) is then
-    skipped run by run instead of tried at each copy."""
-    common: set[str] | None = None
-    for rule in rules:
-        members = None if rule.lookback else _guard_of(rule.pattern.pattern, keyword)
-        if members is None:
-            return ""
-        refused = set(_guard_class(members))
-        common = refused if common is None else common & refused
-    return "".join(sorted(common or ()))
-
-
-# A pattern opening with two branches, the second guarded:
-# (?:(?i:secret)...|(?<![..])(?:AKIA|ASIA)...)
-_FIRST_BRANCH = re.compile(r"\(\?:(?:\(\?i:)?([A-Za-z])")
-_BRANCH_GUARD = re.compile(r"\|\(\?<!\[([^\]]*)\]\)\(\?:([A-Za-z0-9_|]+)\)")
-
-
-def _guard_of(pattern: str, keyword: str) -> str | None:
-    """The look-behind class that guards every match starting at `keyword`, or None: the
-    pattern's leading guard, or, for a pattern opening with an alternation whose first branch
-    starts with a letter other than the keyword's and whose second is guarded and starts with
-    the keyword itself (the AKIA branch of the AWS secret), that branch's guard."""
-    guard = _LEADING_GUARD.match(pattern)
-    if guard is not None:
-        return guard.group(1)
-    first = _FIRST_BRANCH.match(pattern)
-    if first is None or first.group(1).lower() == keyword[0].lower():
-        return None
-    branch = _BRANCH_GUARD.search(pattern)
-    if branch is None or keyword not in branch.group(2).split("|"):
-        return None
-    return branch.group(1)
-
-
-@cache
-def _guard_class(members: str) -> str:
-    return "".join(re.findall(f"[{members}]", _ASCII))
 
 
 _DIGIT_RULES = tuple(index for index, rule in enumerate(RULES) if not rule.keywords)
@@ -230,7 +127,9 @@ def scan(text: str) -> list[Finding]:
 def scan_many(texts: Sequence[str]) -> list[list[Finding]]:
     """Findings for each string, index-aligned with `texts`; one batch for speed."""
     normalised = normalize_many(list(texts))
-    return [_findings(hits) for hits in _scan_batch(normalised, 0, decoders.Budget(), _Attempts())]
+    return [
+        findings_of(hits) for hits in _scan_batch(normalised, 0, decoders.Budget(), _Attempts())
+    ]
 
 
 def redact(text: str, findings: Sequence[Finding]) -> str:
@@ -282,7 +181,7 @@ def _may_look_ascii() -> re.Pattern[str]:
 
 def _scan_batch(
     texts: list[str], depth: int, budget: decoders.Budget, attempts: _Attempts
-) -> list[list[_Hit]]:
+) -> list[list[Hit]]:
     """Hits per (already normalised) text."""
     views = [_ascii_view(text) for text in texts]
     joined = _SEPARATOR.join(views)
@@ -291,7 +190,7 @@ def _scan_batch(
     for view in views:
         starts.append(offset)
         offset += len(view) + len(_SEPARATOR)
-    hits: list[list[_Hit]] = [[] for _ in texts]
+    hits: list[list[Hit]] = [[] for _ in texts]
     crossed: set[int] = set()
 
     def record(rule_index: int, match: re.Match[str]) -> bool:
@@ -340,10 +239,10 @@ def _scan_batch(
             return -1
         index = bisect_right(starts, position) - 1
         start = position - starts[index]
-        hits[index].append((start, len(texts[index]), _CROWDED, "", why))
+        hits[index].append((start, len(texts[index]), CROWDED, "", why))
         return starts[index] + len(views[index])
 
-    finders, dispatch = _keyword_finders()
+    finders, dispatch = keyword_finders()
     for in_tokens, exact, finder, dead in finders:
         if in_tokens:
             haystack = token_view if exact else token_lowered
@@ -414,7 +313,7 @@ def _scan_batch(
             for variant in found:
                 for _, _, rule_index, value, inner in budget.scanned[variant.text]:
                     encoding = f"{variant.encoding} → {inner}" if inner else variant.encoding
-                    if rule_index >= _UNINSPECTED:
+                    if rule_index >= UNINSPECTED:
                         encoding = inner  # why it was not read
                     hits[variant.index].append(
                         (variant.start, variant.end, rule_index, value, encoding)
@@ -430,10 +329,10 @@ def _scan_batch(
     return hits
 
 
-def _record_uninspected(budget: decoders.Budget, hits: list[list[_Hit]]) -> None:
+def _record_uninspected(budget: decoders.Budget, hits: list[list[Hit]]) -> None:
     """The runs of this batch the decoders' bounds kept from being read, as hits."""
     for index, start, end, why in budget.overflow:
-        hits[index].append((start, end, _UNINSPECTED, "", why))
+        hits[index].append((start, end, UNINSPECTED, "", why))
     budget.overflow.clear()
 
 
@@ -502,14 +401,14 @@ def _scan_digit_sequences(
 _MIN_DIGITS = {
     index: RULES[index].min_digits or (12 if RULES[index].context else 13) for index in _DIGIT_RULES
 }
-_AROUND = 320  # how far past its keyword a lookback rule's match may end (a domain name)
+LOOKBACK_REACH = 320  # how far past its keyword a lookback rule's match may end (a domain)
 
 
 def _match_around(rule: Rule, joined: str, position: int) -> re.Match[str] | None:
     """The match of a rule whose keyword sits inside it (the @ of an e-mail address) that
     covers the keyword, searched in a bounded window around it."""
     window_start = max(0, position - rule.lookback)
-    for match in rule.pattern.finditer(joined, window_start, position + _AROUND):
+    for match in rule.pattern.finditer(joined, window_start, position + LOOKBACK_REACH):
         if match.start() > position:
             break
         if match.end() > position:
@@ -554,89 +453,3 @@ def _excluded(text: str, start: int, rule: Rule) -> bool:
     """Whether one of the rule's exclusion words (an "order" label) comes just before."""
     window = text[max(0, start - rule.context_window) : start].lower()
     return any(word in window for word in rule.exclude)
-
-
-def _findings(hits: list[_Hit]) -> list[Finding]:
-    """Hits of one text, deduplicated, as findings in order of position.
-
-    A rule reports overlapping text once (text found directly wins over its decoded
-    variant), and a generic rule yields to a specific one that found the same text.
-    """
-    if not hits:
-        return []
-    # Interval bookkeeping with bisect, not pairwise comparisons: a text can hold
-    # thousands of hits (a key pattern repeated), and quadratic work here is a way to
-    # stall the relay.
-    ordered = sorted(hits, key=lambda hit: (hit[4], hit[0], -hit[1], hit[2]))
-    kept: list[_Hit] = []
-    # Per rule, the kept spans: pairwise disjoint, so sorted by start they are sorted by end.
-    kept_starts: dict[int, list[int]] = {}
-    kept_ends: dict[int, list[int]] = {}
-    for hit in ordered:
-        start, end, rule_index = hit[0], hit[1], hit[2]
-        starts = kept_starts.setdefault(rule_index, [])
-        ends = kept_ends.setdefault(rule_index, [])
-        before = bisect_left(starts, end)  # kept spans starting before this one ends
-        if before and ends[before - 1] > start:
-            continue
-        kept.append(hit)
-        starts.insert(before, start)
-        ends.insert(before, end)
-    specific = sorted((k[0], k[1]) for k in kept if not _ALL_RULES[k[2]].generic)
-    if specific and len(specific) < len(kept):
-        specific_starts = [s for s, _ in specific]
-        reach: list[int] = []  # furthest end among the specific spans up to each index
-        furthest = -1
-        for _, end in specific:
-            furthest = max(furthest, end)
-            reach.append(furthest)
-        kept = [
-            k
-            for k in kept
-            if not _ALL_RULES[k[2]].generic
-            or not ((before := bisect_left(specific_starts, k[1])) and reach[before - 1] > k[0])
-        ]
-    kept.sort(key=lambda hit: (hit[0], hit[1], hit[2]))
-    return [_finding(*hit) for hit in kept]
-
-
-def _finding(start: int, end: int, rule_index: int, value: str, encoding: str) -> Finding:
-    rule = _ALL_RULES[rule_index]
-    return Finding(
-        rule=rule.id,
-        masked=_masked(value, rule.reveal) if value else "",
-        start=start,
-        end=end,
-        description=f"{rule.description} ({encoding})" if encoding else rule.description,
-        encoding=encoding,
-    )
-
-
-# Not a rule of the table: what the decoders' bounds kept from being read (too many layers,
-# over the decoding budget, a compressed run inflating past its limit). Reported like a
-# finding, so that the relay refuses (or redacts) what it could not inspect.
-_UNINSPECTED_RULE = Rule(
-    id="encoded-content",
-    description="encoded content the relay could not inspect",
-    pattern=re.compile("(?!)"),
-    reveal=0,
-)
-# What the bounds on rule attempts kept from being read (see MAX_CHARGE).
-_CROWDED_RULE = Rule(
-    id="too-many-candidates",
-    description="text the relay did not inspect",
-    pattern=re.compile("(?!)"),
-    reveal=0,
-)
-_ALL_RULES = (*RULES, _UNINSPECTED_RULE, _CROWDED_RULE)
-_UNINSPECTED = len(RULES)
-_CROWDED = len(RULES) + 1
-
-
-def _masked(value: str, reveal: int) -> str:
-    if reveal <= 0:
-        return "*" * min(len(value), _MASK_MAX)
-    masked = mask(value, reveal)
-    if len(masked) > _MASK_MAX:  # a private key block would otherwise mask to kilobytes
-        masked = masked[:reveal] + "*" * (_MASK_MAX - 2 * reveal) + masked[-reveal:]
-    return masked

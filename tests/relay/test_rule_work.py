@@ -30,7 +30,12 @@ _parser: Any = re._parser  # type: ignore[attr-defined]
 _constants: Any = re._constants  # type: ignore[attr-defined]
 REPEATS = {_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT}
 WORK_PER_CHARACTER = 64  # the budget: characters charged per character of input
-WORK_CONSTANT = 20_000  # one long match (a private key) may be read once in full
+# One long match (a private key) may be read once in full, and a rule whose keyword sits
+# inside its match (the @ of an e-mail address) searches a window around each keyword, up to
+# MAX_FAILED_LOOKBACK windows a message: 210 "@" in a row cost 33,515 characters of work.
+WORK_CONSTANT = 20_000 + scanner.MAX_FAILED_LOOKBACK * (
+    max(rule.lookback for rule in RULES) + scanner.LOOKBACK_REACH
+)
 
 
 def _source(rule: Rule) -> str:

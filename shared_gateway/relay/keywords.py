@@ -1,0 +1,108 @@
+"""The scanner's keyword prefilter: which regexes find the rules' keywords, and which rules
+each found keyword serves.
+
+A rule's pattern is tried only where one of its keywords occurs; finding those places is one
+literal-prefix regex per (view, case, leading character, guard) of all keywords, built once
+(on the first scan, not at import: it costs milliseconds of a cold start).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .rules import RULES, Rule
+
+__all__ = ["Finder", "keyword_finders"]
+
+# (searches the long-token view instead of the whole text, searches the text as written
+# instead of its lower-case copy, the regex, the run of characters in which none of its
+# keywords can start a match, or None)
+Finder = tuple[bool, bool, re.Pattern[str], re.Pattern[str] | None]
+
+
+@cache
+def keyword_finders() -> tuple[list[Finder], dict[tuple[bool, bool, str], tuple[int, ...]]]:
+    """One regex per (view, case, leading character, guard) of all keywords: each has a
+    literal prefix, so the regex engine skips through the text fast instead of trying every
+    position (one alternation of all keywords would test a character set at every position,
+    slower). Keywords whose rules share a leading guard (see _dead_run) are searched apart
+    from the others, so that a run of refused characters can be skipped for all of them.
+    Built on the first scan, not at import: it costs milliseconds of a cold start.
+    """
+    # Which rules each keyword starts: (view, case, keyword) -> rule indexes, in rule order.
+    owners: dict[tuple[bool, bool, str], list[int]] = {}
+    for index, rule in enumerate(RULES):
+        for keyword in rule.keywords:
+            served = owners.setdefault((rule.token, keyword != keyword.lower(), keyword), [])
+            if index not in served:
+                served.append(index)
+    dispatch: dict[tuple[bool, bool, str], tuple[int, ...]] = {}
+    for in_tokens, exact, keyword in owners:
+        # A found keyword also serves every rule whose keyword is a prefix of it: its
+        # prefixes are looked up, rather than every rule's keywords compared with it
+        # (which cost most of this function's time at a cold start).
+        served = {
+            index
+            for length in range(1, len(keyword) + 1)
+            for index in owners.get((in_tokens, exact, keyword[:length]), ())
+        }
+        dispatch[(in_tokens, exact, keyword)] = tuple(sorted(served))
+    groups: dict[tuple[bool, bool, str, str], set[str]] = {}
+    for (in_tokens, exact, keyword), served in dispatch.items():
+        guard = _dead_class([RULES[index] for index in served], keyword)
+        groups.setdefault((in_tokens, exact, keyword[0], guard), set()).add(keyword)
+    finders: list[Finder] = []
+    for (in_tokens, exact, first, guard), keywords in sorted(groups.items()):
+        longest_first = sorted(keywords, key=len, reverse=True)
+        rest = "|".join(re.escape(keyword[1:]) for keyword in longest_first)
+        dead = re.compile(f"[{re.escape(guard)}]*") if guard else None
+        finders.append((in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})"), dead))
+    return finders, dispatch
+
+
+_LEADING_GUARD = re.compile(r"\(\?<!\[([^\]]*)\]\)")  # (?<![A-Za-z0-9_-]) first in a pattern
+_ASCII = "".join(map(chr, range(128)))
+
+
+def _dead_class(rules: list[Rule], keyword: str) -> str:
+    """The characters after which none of these rules can match (each pattern begins with a
+    look-behind refusing them: a token must not start inside another); "" when one rule has
+    no such guard. A keyword glued to itself thousands of times (AKIAAKIA...) is then
+    skipped run by run instead of tried at each copy."""
+    common: set[str] | None = None
+    for rule in rules:
+        members = None if rule.lookback else _guard_of(rule.pattern.pattern, keyword)
+        if members is None:
+            return ""
+        refused = set(_guard_class(members))
+        common = refused if common is None else common & refused
+    return "".join(sorted(common or ()))
+
+
+# A pattern opening with two branches, the second guarded:
+# (?:(?i:secret)...|(?<![..])(?:AKIA|ASIA)...)
+_FIRST_BRANCH = re.compile(r"\(\?:(?:\(\?i:)?([A-Za-z])")
+_BRANCH_GUARD = re.compile(r"\|\(\?<!\[([^\]]*)\]\)\(\?:([A-Za-z0-9_|]+)\)")
+
+
+def _guard_of(pattern: str, keyword: str) -> str | None:
+    """The look-behind class that guards every match starting at `keyword`, or None: the
+    pattern's leading guard, or, for a pattern opening with an alternation whose first branch
+    starts with a letter other than the keyword's and whose second is guarded and starts with
+    the keyword itself (the AKIA branch of the AWS secret), that branch's guard."""
+    guard = _LEADING_GUARD.match(pattern)
+    if guard is not None:
+        return guard.group(1)
+    first = _FIRST_BRANCH.match(pattern)
+    if first is None or first.group(1).lower() == keyword[0].lower():
+        return None
+    branch = _BRANCH_GUARD.search(pattern)
+    if branch is None or keyword not in branch.group(2).split("|"):
+        return None
+    return branch.group(1)
+
+
+@cache
+def _guard_class(members: str) -> str:
+    return "".join(re.findall(f"[{members}]", _ASCII))
