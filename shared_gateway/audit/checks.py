@@ -266,6 +266,12 @@ def is_slackgate(function: LambdaFunction) -> bool:
     return any(v.role_name.startswith(ROLE_PREFIX) for v in function.versions)
 
 
+def is_audited(function: LambdaFunction, platform_functions: frozenset[str]) -> bool:
+    """A slackgate function that the gateway's own stack did not create (collect.py says how
+    those are known: the stack's resource list, which no team can write)."""
+    return is_slackgate(function) and function.name not in platform_functions
+
+
 def team_from_role(name: str) -> str | None:
     match = ROLE_WITH_TEAM.fullmatch(name)
     return match.group(1) if match else None

@@ -1,5 +1,5 @@
-"""AWS adapter for the audit: reads Lambda, EC2, SSM, STS and Route 53 Resolver and returns
-the plain data of `checks` and `network`.
+"""AWS adapter for the audit: reads Lambda, EC2, SSM, STS, CloudFormation and Route 53
+Resolver and returns the plain data of `checks` and `network`.
 
 Network data is fetched once for all functions, in batches of ids; only tags and function URLs
 need a call per function (Lambda has no account-wide listing of them), made concurrently.
@@ -59,6 +59,10 @@ ROUTE_NON_TARGET_FIELDS = frozenset(
 )
 
 
+# The gateway's stack (shared_gateway/infra/stack.py STACK_NAME; a test keeps them equal).
+GATEWAY_STACK = "slackgate-gateway"
+
+
 class GatewayNotDeployed(Exception):
     """The shared gateway's SSM parameters are missing under the prefix."""
 
@@ -69,6 +73,8 @@ class AuditInput:
     network: checks.Network
     functions: tuple[checks.LambdaFunction, ...]
     prefix: str = "/slackgate"
+    # The gateway stack's own functions (its relay, CDK's providers), left out of the audit.
+    platform_functions: frozenset[str] = frozenset()
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -118,7 +124,8 @@ def collect(
         )
         for name, configs in configs_by_name.items()
     ]
-    member_names = [f.name for f in candidates if checks.is_slackgate(f)]
+    platform = gateway_function_names(session.client("cloudformation", config=config))
+    member_names = [f.name for f in candidates if checks.is_audited(f, platform)]
     urls = dict(
         zip(
             member_names,
@@ -152,7 +159,35 @@ def collect(
         network=network,
         functions=functions,
         prefix=normalize_prefix(prefix),
+        platform_functions=platform,
     )
+
+
+def gateway_function_names(cloudformation: Any, stack_name: str = GATEWAY_STACK) -> frozenset[str]:
+    """The names of the Lambda functions the gateway's own CloudFormation stack created.
+
+    These are the relay and CDK's custom-resource providers: outside the VPC by design, and not
+    team functions. They are told apart by something no team can forge: the resource list of
+    the gateway's stack, which only CloudFormation writes, for that stack (whose updates the
+    guard rails reserve for the platform). Not by a tag (anyone who may tag a function can copy
+    it), nor by the role's path or name (a team could run its function with a role created at
+    that path, or pass the relay's own role to it). No stack of that name in the region: no
+    function is left out.
+    """
+    from botocore.exceptions import ClientError
+
+    names = set()
+    try:
+        paginator = cloudformation.get_paginator("list_stack_resources")
+        for page in paginator.paginate(StackName=stack_name):
+            for resource in page.get("StackResourceSummaries", []):
+                if resource.get("ResourceType") == "AWS::Lambda::Function":
+                    names.add(resource.get("PhysicalResourceId") or "")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ValidationError":
+            return frozenset()  # "Stack with id ... does not exist"
+        raise
+    return frozenset(names - {""})
 
 
 def collect_network(

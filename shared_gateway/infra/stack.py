@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
+from aws_cdk import Aspects, Environment, Stack
 from constructs import Construct
 
 from ..perimeter import published_names
@@ -18,6 +18,7 @@ from .log_groups import retention_days
 from .nag import acknowledge
 from .network import Network
 from .parameters import PublishedParameters
+from .platform_roles import PlatformRoles
 from .rate_table import RateTable
 from .relay_api import METHOD, ROUTE_PATH, STAGE, RelayApi
 from .relay_function import RelayFunction
@@ -112,6 +113,8 @@ class GatewayStack(Stack):
             # The stage's access logging needs the account's role to be set first.
             self.api.api.deployment_stage.node.add_dependency(self.api_gateway_account.account)
         self._acknowledge()
+        # Every role outside the teams' slackgate-<team>-* names (platform_roles.py).
+        Aspects.of(self).add(PlatformRoles())
 
     def _acknowledge(self) -> None:
         """Every cdk-nag finding this design accepts, each with the reason it is accepted."""

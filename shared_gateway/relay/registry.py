@@ -24,6 +24,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 TEAM_SLUG = re.compile(r"[a-z][a-z0-9]{1,20}")
+# Slugs no team may have: they name, or could be mistaken for, the gateway's own roles and
+# stacks (`slackgate-gateway`, the platform's roles, the relay, the audit, administrators), so
+# a role `slackgate-<slug>-...` of one of them can never be a team's.
+RESERVED_TEAM_SLUGS = frozenset({"admin", "audit", "gateway", "platform", "relay", "slackgate"})
 CHANNEL_ALIAS = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # A DNS name as a registry author writes it: labels of letters, digits and hyphens.
 DOMAIN_NAME = re.compile(
@@ -191,6 +195,12 @@ def _parse_teams(
             problems.append(
                 f"{where}: bad team slug {slug!r} — use 2-21 lowercase letters and digits, "
                 "starting with a letter (it becomes part of role names: slackgate-<team>-...)"
+            )
+            continue
+        if slug in RESERVED_TEAM_SLUGS:
+            problems.append(
+                f"{where}: team slug {slug!r} is reserved for the gateway's own resources "
+                f"(reserved: {', '.join(sorted(RESERVED_TEAM_SLUGS))}) — choose another slug"
             )
             continue
         if not isinstance(body, dict):

@@ -10,6 +10,7 @@ import pytest
 
 from shared_gateway.relay.registry import (
     PERSONAL_DEFAULTS,
+    RESERVED_TEAM_SLUGS,
     RegistryError,
     Team,
     load_registry,
@@ -265,3 +266,23 @@ def test_personal_data_errors_name_the_key_and_the_fix(table: str, expected: str
     with pytest.raises(RegistryError) as caught:
         parse_registry(PERSONAL.format(action="block", table=table), "reg.toml")
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize("slug", sorted(RESERVED_TEAM_SLUGS))
+def test_reserved_team_slugs_are_refused_with_the_reason(slug: str) -> None:
+    text = f'[teams.{slug}]\nchannels=["a"]\n[channels.a]\nurl="http://127.0.0.1:1/h"'
+    with pytest.raises(RegistryError) as error:
+        parse_registry(text)
+    message = str(error.value)
+    assert f"teams.{slug}: team slug {slug!r} is reserved for the gateway's own" in message
+    assert "choose another slug" in message
+
+
+def test_the_gateway_stack_name_is_a_reserved_team() -> None:
+    """`slackgate-gateway-...` (CloudFormation's names for the stack's resources) and the
+    platform's roles can never be read as a team's roles."""
+    from shared_gateway.infra.platform_roles import PLATFORM_ROLE_PATH
+    from shared_gateway.infra.stack import STACK_NAME
+
+    assert STACK_NAME.removeprefix("slackgate-") in RESERVED_TEAM_SLUGS
+    assert PLATFORM_ROLE_PATH.strip("/").removeprefix("slackgate-") in RESERVED_TEAM_SLUGS
