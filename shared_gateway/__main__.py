@@ -14,6 +14,7 @@ COMMANDS = {
     "check-registry": "shared_gateway.commands.check_registry",
     "relay": "shared_gateway.local.command",
     "audit": "shared_gateway.audit.command",
+    "preflight": "shared_gateway.preflight.command",
     "guardrails": "shared_gateway.guardrails.command",
 }
 

@@ -57,3 +57,19 @@ def test_cdk_json_runs_the_app_with_the_venv_and_pins_zones() -> None:
     cdk = json.loads((REPO / "shared_gateway" / "cdk.json").read_text())
     assert cdk["app"] == "../.venv/bin/python app.py"
     assert cdk["context"]["slackgate:availabilityZones"] == ["eu-west-1a", "eu-west-1b"]
+
+
+def test_the_preflight_target_checks_credentials_then_asks_aws(tmp_path: Path) -> None:
+    commands = _dry_run(tmp_path, "gateway-preflight").splitlines()
+    preflight = [i for i, c in enumerate(commands) if "-m shared_gateway preflight" in c]
+    credentials = [i for i, c in enumerate(commands) if "shared_gateway.infra.credentials" in c]
+    assert len(preflight) == 1 and credentials and credentials[0] < preflight[0]
+    assert not any("npx" in c for c in commands)  # no CDK CLI needed to check an account
+
+
+def test_deploy_runs_the_preflight_before_the_cdk_cli(tmp_path: Path) -> None:
+    commands = _dry_run(tmp_path, "gateway-deploy")
+    assert "-m shared_gateway preflight" in commands
+    assert commands.index("-m shared_gateway preflight") < commands.index("npx --no cdk")
+    diff = _dry_run(tmp_path, "gateway-diff")
+    assert "-m shared_gateway preflight" not in diff  # a diff reads; it can fail on its own
