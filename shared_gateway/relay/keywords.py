@@ -15,20 +15,55 @@ from .rules import RULES, Rule
 
 __all__ = ["Finder", "keyword_finders"]
 
+
+class _Found:
+    """What `LiteralFinder.search` found: the part of a match the scanner reads."""
+
+    __slots__ = ("_end", "_literal", "_start")
+
+    def __init__(self, start: int, literal: str) -> None:
+        self._start, self._end, self._literal = start, start + len(literal), literal
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self) -> str:
+        return self._literal
+
+
+class LiteralFinder:
+    """A finder for one keyword: `str.find` is as fast as a literal regex, and compiling the
+    regex (tens of them) is a good part of a cold start's first scan."""
+
+    __slots__ = ("_literal", "pattern")
+
+    def __init__(self, literal: str) -> None:
+        self._literal = literal
+        self.pattern = re.escape(literal)  # what a regex finder would search for
+
+    def search(self, text: str, position: int = 0) -> _Found | None:
+        found = text.find(self._literal, position)
+        return None if found < 0 else _Found(found, self._literal)
+
+
 # (searches the long-token view instead of the whole text, searches the text as written
-# instead of its lower-case copy, the regex, the run of characters in which none of its
-# keywords can start a match, or None)
-Finder = tuple[bool, bool, re.Pattern[str], re.Pattern[str] | None]
+# instead of its lower-case copy, the regex or literal finder, the run of characters in which
+# none of its keywords can start a match, or None)
+Finder = tuple[bool, bool, re.Pattern[str] | LiteralFinder, re.Pattern[str] | None]
 
 
 @cache
 def keyword_finders() -> tuple[list[Finder], dict[tuple[bool, bool, str], tuple[int, ...]]]:
-    """One regex per (view, case, leading character, guard) of all keywords: each has a
-    literal prefix, so the regex engine skips through the text fast instead of trying every
-    position (one alternation of all keywords would test a character set at every position,
-    slower). Keywords whose rules share a leading guard (see _dead_run) are searched apart
-    from the others, so that a run of refused characters can be skipped for all of them.
-    Built on the first scan, not at import: it costs milliseconds of a cold start.
+    """One regex per (view, case, leading character, guard) of all keywords, or a `str.find`
+    for a group of one keyword: each has a literal prefix, so the search skips through the
+    text fast instead of trying every position (one alternation of all keywords would test a
+    character set at every position, slower). Keywords whose rules share a leading guard (see
+    _dead_class) are searched apart from the others, so that a run of refused characters can
+    be skipped for all of them. Built on the first scan, not at import: it costs milliseconds
+    of a cold start.
     """
     # Which rules each keyword starts: (view, case, keyword) -> rule indexes, in rule order.
     owners: dict[tuple[bool, bool, str], list[int]] = {}
@@ -54,9 +89,12 @@ def keyword_finders() -> tuple[list[Finder], dict[tuple[bool, bool, str], tuple[
         groups.setdefault((in_tokens, exact, keyword[0], guard), set()).add(keyword)
     finders: list[Finder] = []
     for (in_tokens, exact, first, guard), keywords in sorted(groups.items()):
+        dead = re.compile(f"[{re.escape(guard)}]*") if guard else None
+        if len(keywords) == 1:
+            finders.append((in_tokens, exact, LiteralFinder(next(iter(keywords))), dead))
+            continue
         longest_first = sorted(keywords, key=len, reverse=True)
         rest = "|".join(re.escape(keyword[1:]) for keyword in longest_first)
-        dead = re.compile(f"[{re.escape(guard)}]*") if guard else None
         finders.append((in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})"), dead))
     return finders, dispatch
 

@@ -277,17 +277,27 @@ ADVERSARIAL = [
 ]
 
 
-@pytest.mark.parametrize("text", [t for _, t in ADVERSARIAL], ids=[i for i, _ in ADVERSARIAL])
+def _fastest(text: str, fmt: str) -> float:
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        urls_in_text(text, fmt)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+@pytest.mark.parametrize("unit", [t for _, t in ADVERSARIAL], ids=[i for i, _ in ADVERSARIAL])
 @pytest.mark.parametrize("fmt", [MRKDWN, PLAIN_TEXT, MARKDOWN])
-def test_worst_case_inputs_are_bounded(text: str, fmt: str) -> None:
-    urls_in_text(text, fmt)  # warm the lazily loaded modules
-    started = time.perf_counter()
-    found = urls_in_text(text, fmt)
-    elapsed = time.perf_counter() - started
-    # The relay's budget is 20 ms per body; a quadratic scan takes seconds here.
-    assert elapsed < 0.02, f"{elapsed * 1000:.1f} ms"
-    for url in found:
-        assert url is TOO_MANY_LINKS or len(url) <= len(text) + len("http://")
+def test_worst_case_inputs_take_linear_time(unit: str, fmt: str) -> None:
+    # How the time grows, not how long it takes (the benchmark measures that): eight times
+    # the text must cost about eight times as much, where a quadratic scan costs 64 times.
+    # The fastest of five runs each keeps a busy machine's noise out of the ratio.
+    small, large = unit[: len(unit) // 8], unit
+    urls_in_text(small, fmt)  # warm the lazily loaded modules
+    ratio = _fastest(large, fmt) / max(_fastest(small, fmt), 1e-5)
+    assert ratio < 24, f"{ratio:.1f}x the time for 8x the text"
+    for url in urls_in_text(large, fmt):
+        assert url is TOO_MANY_LINKS or len(url) <= len(large) + len("http://")
 
 
 @pytest.mark.parametrize("fmt", [MRKDWN, MARKDOWN])
