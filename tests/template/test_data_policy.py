@@ -30,8 +30,9 @@ SYNTH = (
 )
 
 
-def role_policies(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """The documents of the policies attached to the function's role, resolved."""
+def role_policies(template: dict[str, Any], **parameters: str) -> list[dict[str, Any]]:
+    """The documents of the policies attached to the function's role, resolved (a template
+    parameter stands for its own name unless `parameters` gives its value)."""
     resources = template["Resources"]
     [role] = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
     refs: dict[str, Any] = {
@@ -43,6 +44,8 @@ def role_policies(template: dict[str, Any]) -> list[dict[str, Any]]:
     for logical_id in resources:  # stand-ins for the ids and ARNs of the stack's resources
         refs[logical_id] = logical_id
         refs[f"{logical_id}.Arn"] = f"arn:aws:stack:{REGION}:{ACCOUNT}:{logical_id}"
+    for name in template.get("Parameters", {}):
+        refs[name] = parameters.get(name, name)
     return [
         resolve_cfn(resources[ref["Ref"]]["Properties"]["PolicyDocument"], refs)
         for ref in role["Properties"]["ManagedPolicyArns"]

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from shared_gateway.iampolicy import RoleSession, evaluate
+from shared_gateway.iampolicy import RoleSession, allowed, evaluate
 from shared_gateway.infra.relay_api import resource_policy
 
 from .conftest import Baker
-from .test_data_policy import ACCOUNT, REGION, Synthesized, synthesize
+from .test_data_policy import ACCOUNT, REGION, Synthesized, role_policies, synthesize
 
 pytestmark = pytest.mark.slow
 
@@ -68,3 +68,36 @@ def test_the_gateway_admits_the_generated_role_and_only_as_its_team(baked: Synth
     assert not decide(session_of(role, tags={"slackgate:team": "search"}))
     renamed = {**role, "RoleName": "slackgate-search-nightly"}
     assert not decide(session_of(renamed))
+
+
+def test_the_role_may_invoke_exactly_the_relay_route(baked: Synthesized) -> None:
+    """Its own identity policy, evaluated: needed as soon as caller and API are in two accounts
+    (both sides must then allow), and the role takes no policy updates after synthesis."""
+    policies = role_policies(baked.template, SlackgateApiId=API_ID)
+    parameter = baked.template["Parameters"]["SlackgateApiId"]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert parameter["Default"] == "/slackgate/api/id"  # the published contract
+    session = RoleSession(
+        ACCOUNT, "slackgate-payments-nightly", tags={"slackgate:team": "payments"}
+    )
+
+    def may(resource: str, action: str = "execute-api:Invoke") -> bool:
+        # AWS puts the resource's account in the context (the data policies condition on it).
+        request = session.request(
+            action, resource, **{"aws:ResourceAccount": resource.split(":")[4]}
+        )
+        return allowed(request, identity=policies)
+
+    api = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
+    assert may(RELAY_ROUTE)
+    for other in (
+        f"{api}:otherapi99/prod/POST/v1/messages",  # another API
+        f"{api}:{API_ID}/test/POST/v1/messages",  # another stage
+        f"{api}:{API_ID}/prod/GET/v1/messages",  # another method
+        f"{api}:{API_ID}/prod/POST/v1/admin",  # another path
+        f"{api}:{API_ID}/prod/POST/v1/messages/x",
+        f"arn:aws:execute-api:{REGION}:210987654321:{API_ID}/prod/POST/v1/messages",
+        f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/prod/POST/v1/messages",
+    ):
+        assert not may(other), other
+    assert not may(RELAY_ROUTE, action="execute-api:ManageConnections")

@@ -7,7 +7,7 @@ them at deploy time, so this stack synthesizes offline and nobody types an id.
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -46,6 +46,7 @@ ENI_ACTIONS = (
     "ec2:UnassignPrivateIpAddresses",
 )
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+RELAY_ROUTE = "prod/POST/v1/messages"  # <stage>/<method>/<path> of the relay's execute-api ARN
 TEAM_TAG = "slackgate:team"
 
 
@@ -79,6 +80,13 @@ class GatewayParameters(Construct):
             "the function security group",
         )
         self.relay_url = parameter("SlackgateUrl", "String", "api/url", "the relay's base URL")
+        self.api_id = parameter("SlackgateApiId", "String", "api/id", "the relay's REST API id")
+
+    def relay_route_arn(self) -> str:
+        """The relay's one route, `POST /v1/messages` on stage `prod` of the gateway's API, in
+        the account and region deployed to (where the gateway publishes its parameters)."""
+        api = self.api_id.value_as_string
+        return f"arn:{Aws.PARTITION}:execute-api:{Aws.REGION}:{Aws.ACCOUNT_ID}:{api}/{RELAY_ROUTE}"
 
 
 class FunctionStack(Stack):
@@ -119,7 +127,9 @@ class FunctionStack(Stack):
         self.policy = iam.ManagedPolicy(
             self,
             "FunctionPolicy",
-            description=f"{settings.role_name}: write its logs, manage its VPC interfaces",
+            description=(
+                f"{settings.role_name}: write its logs, manage its VPC interfaces, call the relay"
+            ),
             statements=[
                 iam.PolicyStatement(
                     sid="WriteOwnLogs",
@@ -130,6 +140,14 @@ class FunctionStack(Stack):
                     sid="ManageVpcNetworkInterfaces",
                     actions=list(ENI_ACTIONS),
                     resources=["*"],
+                ),
+                # The relay's route and nothing else. Within one account the API's resource
+                # policy alone would do; across accounts both must allow, and the role takes no
+                # policy updates later (without_policy_updates below), so it is granted here.
+                iam.PolicyStatement(
+                    sid="InvokeTheRelay",
+                    actions=["execute-api:Invoke"],
+                    resources=[gateway.relay_route_arn()],
                 ),
             ],
         )

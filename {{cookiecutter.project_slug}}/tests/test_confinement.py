@@ -33,6 +33,23 @@ ENI_ACTIONS = {
     "ec2:DescribeSubnets",
     "ec2:UnassignPrivateIpAddresses",
 }
+# POST /v1/messages on stage prod of the API whose id the gateway publishes.
+RELAY_ROUTE_ARN = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":execute-api:",
+            {"Ref": "AWS::Region"},
+            ":",
+            {"Ref": "AWS::AccountId"},
+            ":",
+            {"Ref": "SlackgateApiId"},
+            "/prod/POST/v1/messages",
+        ],
+    ]
+}
 QUEUE_ACTIONS = {
     "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
@@ -128,6 +145,8 @@ def test_the_role_grants_nothing_beyond_logs_vpc_access_and_declared_data(synthe
                 assert resources == ["*"]
             elif actions <= QUEUE_ACTIONS:
                 assert resources and all(resource in queue_arns for resource in resources)
+            elif actions == {"execute-api:Invoke"}:
+                assert resources == [RELAY_ROUTE_ARN]  # the relay's route only
             else:
                 raise AssertionError(f"the role may not do {sorted(actions)}")
 
