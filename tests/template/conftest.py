@@ -27,7 +27,11 @@ class Baker:
 
 
 @pytest.fixture
-def bake(cookies) -> Baker:
+def bake(cookies, monkeypatch: pytest.MonkeyPatch) -> Baker:
+    # The template's Jinja extension (hooks/quiet_hook_failures.py) is imported by name
+    # before cookiecutter puts the template on sys.path; `python -m pytest` has the
+    # repository there already (the current directory), the `pytest` script does not.
+    monkeypatch.syspath_prepend(str(ROOT))
     return Baker(cookies)
 
 
