@@ -114,13 +114,6 @@ def test_interface_endpoints_execute_api_and_logs(gateway: Synthesized) -> None:
         assert len(props["SubnetIds"]) == 2
 
 
-def test_execute_api_endpoint_starts_closed(gateway: Synthesized) -> None:
-    _, props = gateway.endpoints()["execute-api"]
-    assert props["PolicyDocument"]["Statement"] == [
-        {"Action": "*", "Effect": "Deny", "Principal": {"AWS": "*"}, "Resource": "*"}
-    ]
-
-
 def test_logs_endpoint_admits_this_account_only(gateway: Synthesized) -> None:
     _, props = gateway.endpoints()["logs"]
     (statement,) = props["PolicyDocument"]["Statement"]
