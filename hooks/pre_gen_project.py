@@ -78,6 +78,9 @@ PYTHON_VERSIONS = ("3.13", "3.14", "3.12", "3.11")
 DEPLOY_CHOICES = ("no", "yes")
 
 TEAM = re.compile(r"[a-z][a-z0-9]{1,20}")
+# The relay's registry refuses these slugs (its RESERVED_TEAM_SLUGS; a test keeps the two the
+# same): they name the gateway's own roles and stacks, so no team's role may look like them.
+RESERVED_TEAMS = frozenset({"admin", "audit", "gateway", "platform", "relay", "slackgate"})
 CHANNEL = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # A bare DNS name, as the relay's registry requires for link_domains (its DOMAIN_NAME).
 DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
@@ -318,6 +321,16 @@ def validate(answers: Mapping[str, Any], resources: ModuleType | None) -> list[s
                 team,
                 "must be 2–21 characters: a lowercase letter, then lowercase letters or digits "
                 "(no hyphens) — it is your team's slug in the relay's registry",
+                "use the slug the platform team registered for you, e.g. team=payments",
+            )
+        )
+    elif team in RESERVED_TEAMS:
+        problems.append(
+            _bad(
+                "team",
+                team,
+                "is reserved for the gateway's own resources "
+                f"(reserved: {', '.join(sorted(RESERVED_TEAMS))})",
                 "use the slug the platform team registered for you, e.g. team=payments",
             )
         )

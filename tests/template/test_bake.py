@@ -56,6 +56,7 @@ INVALID_ANSWERS = {
     "team-uppercase": ({"team": "Payments"}, "team = 'Payments'"),
     "team-too-short": ({"team": "p"}, "2–21 characters"),
     "team-hyphen": ({"team": "pay-ments"}, "no hyphens"),
+    "team-reserved": ({"team": "gateway"}, "reserved for the gateway's own resources"),
     "channel-hash": ({"default_channel": "#payments-alerts"}, "channel alias"),
     "function-role-too-long": ({"function_name": "x" * 50}, "IAM allows 64"),
     "function-bad-chars": ({"function_name": "Nightly_Run"}, "function_name = 'Nightly_Run'"),

@@ -217,3 +217,9 @@ def test_retry_command_repeats_how_the_template_was_reached(pre_gen, tmp_path) -
     assert pre_gen.retry_command({"template": "", "cruft_commit": "ab"}, {}, project, None) == (
         f"cruft create gh:org/slackgate --output-dir {tmp_path / 'out'}"
     )
+
+
+def test_the_hook_reserves_the_team_slugs_the_registry_reserves(pre_gen) -> None:
+    from shared_gateway.relay.registry import RESERVED_TEAM_SLUGS
+
+    assert pre_gen.RESERVED_TEAMS == RESERVED_TEAM_SLUGS
