@@ -28,6 +28,11 @@ TEAM_SLUG = re.compile(r"[a-z][a-z0-9]{1,20}")
 # stacks (`slackgate-gateway`, the platform's roles, the relay, the audit, administrators), so
 # a role `slackgate-<slug>-...` of one of them can never be a team's.
 RESERVED_TEAM_SLUGS = frozenset({"admin", "audit", "gateway", "platform", "relay", "slackgate"})
+# A team deploys through a CDK bootstrap of its own whose qualifier is the first 10 characters
+# of its slug (the team template's cdk.json): the bootstrap template allows at most 10
+# (`[A-Za-z0-9_-]{1,10}`, to keep `cdk-<qualifier>-...-<account>-<region>` role names within
+# IAM's 64). Two teams sharing those 10 characters would share one bootstrap, hence its roles.
+BOOTSTRAP_QUALIFIER_LENGTH = 10
 CHANNEL_ALIAS = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # A DNS name as a registry author writes it: labels of letters, digits and hyphens.
 DOMAIN_NAME = re.compile(
@@ -51,7 +56,16 @@ PERSONAL_DEFAULTS: dict[str, str | None] = {
     "phone": "redact",
 }
 
-TEAM_KEYS = {"channels", "link_domains", "action", "rate_limit_per_minute", "personal_data"}
+TEAM_KEYS = {
+    "channels",
+    "link_domains",
+    "action",
+    "rate_limit_per_minute",
+    "personal_data",
+    "accounts",
+}
+# An AWS account id: twelve ASCII digits (\d would admit other scripts' digits).
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 CHANNEL_KEYS = {"secret", "url"}
 TOP_LEVEL_KEYS = {"teams", "channels"}
 
@@ -83,6 +97,9 @@ class Team(NamedTuple):
     # The team's choices per personal-data class ("email" -> "allow"); unnamed classes
     # follow PERSONAL_DEFAULTS.
     personal_data: tuple[tuple[str, str], ...] = ()
+    # The AWS accounts whose slackgate-<team>-* roles are this team's (an organisation's
+    # team accounts, sharing the gateway's subnets); empty: the gateway's own account only.
+    accounts: tuple[str, ...] = ()
 
     def decision(self, category: str) -> str:
         """What a finding of `category` ("secret" or a personal-data class) does to a message:
@@ -97,6 +114,10 @@ class Registry(NamedTuple):
     source: str
     teams: dict[str, Team]
     channels: dict[str, Channel]
+
+    def team_accounts(self) -> tuple[str, ...]:
+        """Every account a team is registered in, besides the gateway's own, sorted."""
+        return tuple(sorted({account for team in self.teams.values() for account in team.accounts}))
 
     def local_url_channels(self) -> list[str]:
         """Aliases configured with a plain `url` (fine locally, refused for deployment)."""
@@ -184,11 +205,17 @@ def _parse_channels(raw: dict[str, Any], problems: list[str]) -> dict[str, Chann
     return channels
 
 
+def bootstrap_qualifier(slug: str) -> str:
+    """The CDK bootstrap qualifier of a team's deployments (its repository's cdk.json)."""
+    return slug[:BOOTSTRAP_QUALIFIER_LENGTH]
+
+
 def _parse_teams(
     raw: dict[str, Any], channels: dict[str, Channel], problems: list[str]
 ) -> dict[str, Team]:
     teams: dict[str, Team] = {}
     owners: dict[str, str] = {}
+    qualifiers: dict[str, str] = {}  # bootstrap qualifier -> the first team that has it
     for slug, body in raw.items():
         where = f"teams.{slug}"
         if not TEAM_SLUG.fullmatch(slug):
@@ -203,6 +230,17 @@ def _parse_teams(
                 f"(reserved: {', '.join(sorted(RESERVED_TEAM_SLUGS))}) — choose another slug"
             )
             continue
+        qualifier = bootstrap_qualifier(slug)
+        other = qualifiers.setdefault(qualifier, slug)
+        if other != slug:
+            problems.append(
+                f"{where}: team slug {slug!r} starts with the same "
+                f"{BOOTSTRAP_QUALIFIER_LENGTH} characters as team {other!r} ({qualifier!r}), "
+                "so their CDK bootstrap qualifiers would collide (each team deploys through "
+                f"its own bootstrap, qualified by the first {BOOTSTRAP_QUALIFIER_LENGTH} "
+                "characters of its slug) — choose a slug that differs from "
+                f"{other!r} within its first {BOOTSTRAP_QUALIFIER_LENGTH} characters"
+            )  # the rest of the team is still checked: every problem is reported at once
         if not isinstance(body, dict):
             problems.append(f"{where}: must be a table with `channels` and `link_domains`")
             continue
@@ -241,6 +279,15 @@ def _parse_teams(
         if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 1):
             problems.append(f"{where}.rate_limit_per_minute: {rate!r} — use a positive integer")
         personal = _personal_data(body.get("personal_data"), where, problems)
+        accounts = _string_list(body, "accounts", where, problems, required=False)
+        for account in accounts:
+            if not ACCOUNT_ID.fullmatch(account):
+                problems.append(
+                    f"{where}.accounts: {account!r} is not an AWS account id — write its 12 "
+                    'digits as a string, e.g. accounts = ["111111111111"]'
+                )
+        if len(set(accounts)) != len(accounts):
+            problems.append(f"{where}.accounts: lists an account more than once")
         teams[slug] = Team(
             slug=slug,
             channels=frozenset(team_channels),
@@ -248,6 +295,7 @@ def _parse_teams(
             action=action if action in ACTIONS else "block",
             rate_limit_per_minute=rate if isinstance(rate, int) else None,
             personal_data=personal,
+            accounts=tuple(sorted(set(accounts))),
         )
     for alias in sorted(set(channels) - set(owners)):
         problems.append(

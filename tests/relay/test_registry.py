@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from shared_gateway.relay.registry import (
+    BOOTSTRAP_QUALIFIER_LENGTH,
     PERSONAL_DEFAULTS,
     RESERVED_TEAM_SLUGS,
+    TEAM_SLUG,
     RegistryError,
     Team,
+    bootstrap_qualifier,
     load_registry,
     parse_registry,
 )
@@ -286,3 +290,80 @@ def test_the_gateway_stack_name_is_a_reserved_team() -> None:
 
     assert STACK_NAME.removeprefix("slackgate-") in RESERVED_TEAM_SLUGS
     assert PLATFORM_ROLE_PATH.strip("/").removeprefix("slackgate-") in RESERVED_TEAM_SLUGS
+
+
+@pytest.mark.parametrize(
+    ("accounts", "problem"),
+    [
+        ('["12345678901"]', "is not an AWS account id"),
+        ('["١٢٣٤٥٦٧٨٩٠١٢"]', "is not an AWS account id"),  # digits, but not ASCII ones
+        ("[111111111111]", "must be a list of strings"),
+        ('["111111111111", "111111111111"]', "lists an account more than once"),
+    ],
+)
+def test_team_accounts_must_be_account_ids(accounts: str, problem: str) -> None:
+    text = f'[teams.a1]\nchannels = ["c"]\naccounts = {accounts}\n[channels.c]\nsecret = "s"\n'
+    with pytest.raises(RegistryError, match=problem):
+        parse_registry(text)
+
+
+def test_team_accounts_are_kept_and_listed_for_the_gateway() -> None:
+    registry = parse_registry(
+        '[teams.a1]\nchannels = ["c"]\naccounts = ["222222222222", "111111111111"]\n'
+        '[teams.b2]\nchannels = ["d"]\naccounts = ["111111111111"]\n'
+        '[channels.c]\nsecret = "s"\n[channels.d]\nsecret = "t"\n'
+    )
+    assert registry.teams["a1"].accounts == ("111111111111", "222222222222")
+    assert registry.team_accounts() == ("111111111111", "222222222222")
+
+
+def two_teams(first: str, second: str) -> str:
+    return (
+        f'[teams.{first}]\nchannels=["a"]\n[teams.{second}]\nchannels=["b"]\n'
+        '[channels.a]\nurl="http://127.0.0.1:1/a"\n[channels.b]\nurl="http://127.0.0.1:1/b"'
+    )
+
+
+def test_two_teams_whose_bootstrap_qualifiers_would_collide_are_refused() -> None:
+    # Both would deploy through the bootstrap qualified 'paymentsop'.
+    found = problems(two_teams("paymentsopseu", "paymentsopsus"))
+    assert found == [
+        "teams.paymentsopsus: team slug 'paymentsopsus' starts with the same 10 characters as "
+        "team 'paymentsopseu' ('paymentsop'), so their CDK bootstrap qualifiers would collide "
+        "(each team deploys through its own bootstrap, qualified by the first 10 characters "
+        "of its slug) — choose a slug that differs from 'paymentsopseu' within its first 10 "
+        "characters"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("payments", "paymentsx"),  # a prefix, but the qualifiers differ: 'payments', 'paymentsx'
+        ("paymentsab", "paymentsac"),  # ten characters each, the tenth differs
+        ("abcdefghi1x", "abcdefghi2x"),  # differ within the first ten, the same after
+    ],
+)
+def test_teams_differing_within_their_first_ten_characters_are_accepted(
+    first: str, second: str
+) -> None:
+    registry = parse_registry(two_teams(first, second))
+    assert set(registry.teams) == {first, second}
+    assert bootstrap_qualifier(first) != bootstrap_qualifier(second)
+
+
+def test_every_slug_gives_a_qualifier_the_cdk_bootstrap_accepts() -> None:
+    """The CDK bootstrap template's Qualifier: AllowedPattern "[A-Za-z0-9_-]{1,10}"."""
+    assert BOOTSTRAP_QUALIFIER_LENGTH == 10
+    qualifier = re.compile(r"[A-Za-z0-9_-]{1,10}")
+    for slug in ("ab", "payments", "abcdefghij", "a" + "b" * 20):
+        assert TEAM_SLUG.fullmatch(slug)
+        assert qualifier.fullmatch(bootstrap_qualifier(slug)), slug
+    assert bootstrap_qualifier("a" + "b" * 20) == "abbbbbbbbb"
+
+
+@pytest.mark.parametrize("name", ["registry.toml", "registry.local.toml"])
+def test_the_bundled_registries_have_distinct_qualifiers(name: str) -> None:
+    registry = load_registry(Path(__file__).parents[2] / "shared_gateway" / name)
+    qualifiers = [bootstrap_qualifier(slug) for slug in registry.teams]
+    assert len(set(qualifiers)) == len(qualifiers) > 1
