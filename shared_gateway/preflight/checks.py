@@ -146,8 +146,11 @@ def check_region(clients: Clients, config: GatewayConfig) -> Result:
 
 def check_bootstrap(clients: Clients, config: GatewayConfig, qualifier: str) -> Result:
     name = f"/cdk-bootstrap/{qualifier}/version"
+    # The gateway's own bootstrap (qualifier and toolkit stack in cdk.json): the guard rails
+    # exempt its roles, so no team deployment may share it (docs/guardrails.md).
     bootstrap = (
-        f"`cd shared_gateway && npx --no cdk bootstrap aws://{config.account}/{config.region}`"
+        f"`cd shared_gateway && npx --no cdk bootstrap aws://{config.account}/{config.region}"
+        f" --qualifier {qualifier}`"
     )
     try:
         version = clients("ssm").get_parameter(Name=name)["Parameter"]["Value"]

@@ -113,7 +113,7 @@ def test_template_deploys_to_moto(gateway: Synthesized) -> None:
         warnings.simplefilter("ignore")  # moto warns about types it models as no-ops
         # The CDK bootstrap version parameter the template checks (as `cdk bootstrap` sets).
         boto3.client("ssm", region_name=REGION).put_parameter(
-            Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String"
+            Name="/cdk-bootstrap/slackgate/version", Value="30", Type="String"
         )
         cfn = boto3.client("cloudformation", region_name=REGION)
         cfn.create_stack(

@@ -45,7 +45,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _ready_account() -> None:
     """What a deployable account has: CDK bootstrapped, API Gateway's logging role set."""
     boto3.client("ssm", region_name=REGION).put_parameter(
-        Name="/cdk-bootstrap/hnb659fds/version", Value="21", Type="String"
+        Name="/cdk-bootstrap/slackgate/version", Value="21", Type="String"
     )
     iam = boto3.client("iam", region_name=REGION)
     iam.create_role(
@@ -110,7 +110,7 @@ def _registry() -> Any:
 
 def _results(clients: Clients | None = None, **context: Any) -> dict[str, checks.Result]:
     found = command.run_checks(
-        clients or StubbedClients(), _config(**context), _registry(), "hnb659fds"
+        clients or StubbedClients(), _config(**context), _registry(), "slackgate"
     )
     assert [r.check for r in found] == list(CHECK_IDS)
     return {r.check: r for r in found}
@@ -388,7 +388,7 @@ def test_constants_match_the_synthesized_template(gateway: Synthesized) -> None:
     refused = assertion["Assert"]["Fn::Not"][0]["Fn::Contains"][0]
     assert max(int(v) for v in refused) + 1 == checks.MIN_BOOTSTRAP_VERSION
     parameter = gateway.template["Parameters"]["BootstrapVersion"]["Default"]
-    assert parameter == "/cdk-bootstrap/hnb659fds/version"
+    assert parameter == "/cdk-bootstrap/slackgate/version"
     relay = [
         name
         for name, f in gateway.resources("AWS::Lambda::Function").items()
