@@ -11,6 +11,8 @@ dependency cycle, and no custom resource that a re-sent endpoint property would 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -24,17 +26,22 @@ def relay_route_arn(api: apigw.IRestApi, stage: str, method: str, path: str) -> 
 
 
 def relay_only_statement(
-    api: apigw.IRestApi, account: str, stage: str, method: str, path: str
+    api: apigw.IRestApi, accounts: Sequence[str], stage: str, method: str, path: str
 ) -> iam.PolicyStatement:
     return iam.PolicyStatement(
         sid="RelayRouteOnly",
         principals=[iam.AnyPrincipal()],
         actions=[INVOKE],
         resources=[relay_route_arn(api, stage, method, path)],
-        # Team functions run in this account; a stolen credential of any other account gets
-        # nothing through the gateway's endpoint, not even the relay.
-        conditions={"StringEquals": {"aws:PrincipalAccount": account}},
+        # Team functions run in this account (and in the teams' registered accounts); a
+        # stolen credential of any other account gets nothing through the gateway's endpoint,
+        # not even the relay.
+        conditions={"StringEquals": {"aws:PrincipalAccount": _one_or_list(accounts)}},
     )
+
+
+def _one_or_list(accounts: Sequence[str]) -> str | list[str]:
+    return accounts[0] if len(accounts) == 1 else list(accounts)
 
 
 def restrict_to_relay(
@@ -42,9 +49,11 @@ def restrict_to_relay(
     api: apigw.IRestApi,
     *,
     account: str,
+    team_accounts: Sequence[str] = (),
     stage: str,
     method: str,
     path: str,
 ) -> None:
     """Sets the endpoint's policy to the relay-only statement (its only statement)."""
-    endpoint.add_to_policy(relay_only_statement(api, account, stage, method, path))
+    accounts = sorted({account, *team_accounts})
+    endpoint.add_to_policy(relay_only_statement(api, accounts, stage, method, path))

@@ -15,6 +15,8 @@ deployment would silently not apply.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
@@ -37,7 +39,9 @@ TEAM_TAG = "slackgate:team"  # on every team function role: the team slug, set b
 TAG_VARIABLE = "${aws:PrincipalTag/" + TEAM_TAG + "}"
 
 
-def resource_policy(vpc_id: str, account: str) -> iam.PolicyDocument:
+def resource_policy(
+    vpc_id: str, account: str, team_accounts: Sequence[str] = ()
+) -> iam.PolicyDocument:
     """Who may call: a role of this account, in the gateway's VPC, named for the team its tag says.
 
     A role's name is chosen by whoever creates it, so the name alone (what the relay reads)
@@ -50,11 +54,28 @@ def resource_policy(vpc_id: str, account: str) -> iam.PolicyDocument:
     that denies nothing (IAM User Guide, "Policy variables"). A role with an IAM path does not
     match either (`aws:PrincipalArn` includes the path): team roles have the path `/`.
     """
-    callers = f"arn:aws:iam::{account}:role/{ROLE_PREFIX}*"
-    tagged_team = f"arn:aws:iam::{account}:role/{ROLE_PREFIX}{TAG_VARIABLE}-*"
+    accounts = sorted({account, *team_accounts})
+    # Teams registered in other accounts (the registry's `accounts`): their roles carry their
+    # own account in the ARN, and the accounts are named once, in a statement of their own.
+    in_arn = account if len(accounts) == 1 else "*"
+    callers = f"arn:aws:iam::{in_arn}:role/{ROLE_PREFIX}*"
+    tagged_team = f"arn:aws:iam::{in_arn}:role/{ROLE_PREFIX}{TAG_VARIABLE}-*"
     anyone = [iam.AnyPrincipal()]
+    only_our_accounts = []
+    if len(accounts) > 1:
+        only_our_accounts.append(
+            iam.PolicyStatement(
+                sid="OnlyTheTeamsAccounts",
+                effect=iam.Effect.DENY,
+                principals=anyone,
+                actions=[INVOKE],
+                resources=["execute-api:/*"],
+                conditions={"StringNotEquals": {"aws:PrincipalAccount": accounts}},
+            )
+        )
     return iam.PolicyDocument(
         statements=[
+            *only_our_accounts,
             iam.PolicyStatement(
                 sid="OnlyFromTheGatewayVpc",
                 effect=iam.Effect.DENY,
@@ -108,6 +129,7 @@ class RelayApi(Construct):
         function: lambda_.IFunction,
         vpc_id: str,
         account: str,
+        team_accounts: Sequence[str] = (),
         key: kms.IKey,
         retention: logs.RetentionDays,
         throttle_rate: int,
@@ -116,7 +138,7 @@ class RelayApi(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.access_logs = encrypted_log_group(self, "AccessLogs", key=key, retention=retention)
-        self.policy = resource_policy(vpc_id, account)
+        self.policy = resource_policy(vpc_id, account, team_accounts)
         self.api = apigw.RestApi(
             self,
             "Api",

@@ -62,12 +62,19 @@ def team_of_caller(
             "the caller is not a slackgate function role (expected an assumed role named "
             "slackgate-<team>-<function>)"
         )
-    if expected_account is not None and match["account"] != expected_account:
-        raise CallerRejected("the caller's role belongs to another AWS account")
     team = registry.teams.get(match["team"])
     if team is None:
         raise CallerRejected(
             f"team {match['team']!r} is not in the relay's registry — ask the platform team "
             "to add it"
+        )
+    # A team is its roles in its own accounts: the registry's `accounts`, or else the
+    # gateway's. A role of the same name in any other account is someone else's.
+    accounts = team.accounts or ((expected_account,) if expected_account is not None else ())
+    if accounts and match["account"] not in accounts:
+        raise CallerRejected(
+            f"the caller's role belongs to an AWS account that is not one of team "
+            f"{team.slug!r}'s — the platform team lists a team's accounts in the registry "
+            f"(teams.{team.slug}.accounts)"
         )
     return team

@@ -123,3 +123,45 @@ def test_non_ascii_digits_are_refused_even_without_an_expected_account(account: 
     # Without SLACKGATE_ACCOUNT_ID nothing compares the account; the shape alone must refuse.
     with pytest.raises(CallerRejected, match="not a slackgate function role"):
         team_of_caller(event(arn("slackgate-payments-x", account=account)), REGISTRY)
+
+
+# --- teams in several accounts (an organisation's team accounts) -------------------------------
+
+MEMBERS = parse_registry(
+    """
+[teams.payments]
+channels = ["payments-alerts"]
+accounts = ["111111111111", "222222222222"]
+[teams.search]
+channels = ["search-reports"]
+[channels.payments-alerts]
+secret = "s/payments"
+[channels.search-reports]
+secret = "s/search"
+"""
+)
+
+
+@pytest.mark.parametrize("account", ["111111111111", "222222222222"])
+def test_a_team_is_its_roles_in_its_registered_accounts(account: str) -> None:
+    caller = event(arn("slackgate-payments-nightly", account))
+    assert team_of_caller(caller, MEMBERS, ACCOUNT).slug == "payments"
+
+
+@pytest.mark.parametrize(
+    ("role", "account"),
+    [
+        pytest.param("slackgate-payments-x", ACCOUNT, id="the-gateway-account-not-listed"),
+        pytest.param("slackgate-payments-x", "333333333333", id="an-unlisted-account"),
+        pytest.param("slackgate-search-x", "111111111111", id="another-teams-account"),
+    ],
+)
+def test_a_role_of_the_teams_name_in_any_other_account_is_refused(role: str, account: str) -> None:
+    with pytest.raises(CallerRejected, match="not one of team"):
+        team_of_caller(event(arn(role, account)), MEMBERS, ACCOUNT)
+
+
+def test_a_team_without_accounts_stays_in_the_gateway_account() -> None:
+    assert team_of_caller(event(arn("slackgate-search-x")), MEMBERS, ACCOUNT).slug == "search"
+    with pytest.raises(CallerRejected, match=r"teams\.search\.accounts"):
+        team_of_caller(event(arn("slackgate-search-x", "111111111111")), MEMBERS, ACCOUNT)
