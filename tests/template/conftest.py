@@ -23,15 +23,19 @@ class Baker:
         self._cookies = cookies
 
     def __call__(self, **answers: str):
-        return self._cookies.bake(extra_context=answers, template=str(ROOT))
+        # The template's Jinja extension (hooks/quiet_hook_failures.py) is imported by name
+        # before cookiecutter puts the template on sys.path; `python -m pytest` has the
+        # repository there already (the current directory), the `pytest` script does not.
+        # Here rather than in a fixture: module-scoped bakes (cookies_session) need it too.
+        sys.path.insert(0, str(ROOT))
+        try:
+            return self._cookies.bake(extra_context=answers, template=str(ROOT))
+        finally:
+            sys.path.remove(str(ROOT))
 
 
 @pytest.fixture
-def bake(cookies, monkeypatch: pytest.MonkeyPatch) -> Baker:
-    # The template's Jinja extension (hooks/quiet_hook_failures.py) is imported by name
-    # before cookiecutter puts the template on sys.path; `python -m pytest` has the
-    # repository there already (the current directory), the `pytest` script does not.
-    monkeypatch.syspath_prepend(str(ROOT))
+def bake(cookies) -> Baker:
     return Baker(cookies)
 
 

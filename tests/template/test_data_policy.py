@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,11 @@ SYNTH = (
 )
 
 
-def role_policies(template: dict[str, Any], **parameters: str) -> list[dict[str, Any]]:
-    """The documents of the policies attached to the function's role, resolved (a template
-    parameter stands for its own name unless `parameters` gives its value)."""
+def template_refs(template: dict[str, Any], **parameters: str) -> dict[str, Any]:
+    """What resolve_cfn needs for this template: the pseudo parameters, stand-ins for the
+    stack's resources, and each template parameter as its own name unless `parameters` gives
+    its value."""
     resources = template["Resources"]
-    [role] = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
     refs: dict[str, Any] = {
         "AWS::Partition": "aws",
         "AWS::Region": REGION,
@@ -46,6 +47,15 @@ def role_policies(template: dict[str, Any], **parameters: str) -> list[dict[str,
         refs[f"{logical_id}.Arn"] = f"arn:aws:stack:{REGION}:{ACCOUNT}:{logical_id}"
     for name in template.get("Parameters", {}):
         refs[name] = parameters.get(name, name)
+    return refs
+
+
+def role_policies(template: dict[str, Any], **parameters: str) -> list[dict[str, Any]]:
+    """The documents of the policies attached to the function's role, resolved (a template
+    parameter stands for its own name unless `parameters` gives its value)."""
+    resources = template["Resources"]
+    [role] = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
+    refs = template_refs(template, **parameters)
     return [
         resolve_cfn(resources[ref["Ref"]]["Properties"]["PolicyDocument"], refs)
         for ref in role["Properties"]["ManagedPolicyArns"]
@@ -64,20 +74,31 @@ class Synthesized:
         ]
 
 
-def synthesize(bake, tmp_path: Path, **answers: str) -> Synthesized:
-    result = bake(**answers)
-    assert result.exit_code == 0, result.exception
-    outdir = tmp_path / "cdk.out"
+def run_synth(project: Path, outdir: Path) -> subprocess.CompletedProcess[str]:
+    """The project's app synthesized with cdk-nag into outdir, as `make synth` does."""
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    run = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", SYNTH, str(outdir)],
-        cwd=result.project_path,
+        cwd=project,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def synthesize(
+    bake, tmp_path: Path, *, before: Callable[[Path], None] | None = None, **answers: str
+) -> Synthesized:
+    """Bakes with the answers, runs `before` on the project if given, synthesizes it into
+    tmp_path / "cdk.out"."""
+    result = bake(**answers)
+    assert result.exit_code == 0, result.exception
+    if before is not None:
+        before(result.project_path)
+    outdir = tmp_path / "cdk.out"
+    run = run_synth(result.project_path, outdir)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]  # cdk-nag findings too
     template = json.loads((outdir / "slackgate-payments-nightly.template.json").read_text())
     return Synthesized(
