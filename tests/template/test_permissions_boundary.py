@@ -7,6 +7,9 @@ boundary (shared_gateway.iampolicy) as the team's bounded CloudFormation executi
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ from shared_gateway.guardrails.settings import TEAM_TAG, GuardrailSettings
 from shared_gateway.iampolicy import Combined, Request, decide, resolve_cfn
 from shared_gateway.relay.registry import bootstrap_qualifier
 
-from .conftest import Baker
+from .conftest import ROOT, Baker
 from .test_data_policy import REGION, Synthesized, run_synth, synthesize, template_refs
 
 pytestmark = pytest.mark.slow
@@ -160,3 +163,71 @@ def test_a_boundary_given_as_an_arn_stops_synthesis_with_the_fix(bake, tmp_path:
         f"cdk.json: {BOUNDARY_KEY} = '{BOUNDARY_ARN}' is not a managed policy name — write the "
         'name only, e.g. "slackgate-team-deploy-boundary" (not its ARN)'
     ) in run.stderr
+
+
+PREFLIGHT_IN_MOTO = """
+import json, sys
+from moto import mock_aws
+import boto3
+with mock_aws():
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
+                "Resource": "*"}]}
+    boto3.client("iam").create_policy(PolicyName=sys.argv[1], PolicyDocument=json.dumps(document))
+    from scripts import preflight
+    sys.exit(preflight.main())
+"""
+
+
+def fenced_block_after(text: str, marker: str) -> str:
+    """The first fenced block after `marker`, without its fences."""
+    rest = text[text.index(marker) :]
+    start = rest.index("```")
+    body_start = rest.index("\n", start) + 1
+    return rest[body_start : rest.index("```", body_start)]
+
+
+def test_the_guide_shows_what_the_preflight_prints(bake, tmp_path: Path) -> None:
+    """docs/team-template.md's example: a baked project's preflight in an account (moto) that
+    has the guard rails' boundary and no bootstrap for the team."""
+    result = bake()
+    assert result.exit_code == 0, result.exception
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "MOTO_ACCOUNT_ID": "111111111111",  # the guide's account
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", PREFLIGHT_IN_MOTO, BOUNDARY_NAME],
+        cwd=result.project_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    guide = (ROOT / "docs" / "team-template.md").read_text(encoding="utf-8")
+    shown = fenced_block_after(guide, "### First deploy in an account: the team's CDK bootstrap")
+    assert shown in run.stderr, run.stderr
+
+
+def test_the_readme_command_is_the_preflights(bake) -> None:
+    team = "paymentsoperations"
+    result = bake(team=team, default_channel="payments-alerts")
+    assert result.exit_code == 0, result.exception
+    readme = (result.project_path / "README.md").read_text(encoding="utf-8")
+    command = " ".join(
+        fenced_block_after(readme, "It deploys through this team's own CDK bootstrap")
+        .replace("\\\n", " ")
+        .split()
+    )
+    assert command == (
+        f"npx cdk bootstrap aws://<account>/{REGION} --qualifier paymentsop "
+        f"--toolkit-stack-name SlackgateToolkit-{team} --tags slackgate:team={team}"
+    )
