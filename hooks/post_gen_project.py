@@ -207,6 +207,7 @@ def next_steps(project_dir: Path, answers: Mapping[str, Any], exit_code: int | N
     )
     region = answers.get("aws_region", "")
     prefix = answers.get("ssm_prefix", "/slackgate")
+    team = str(answers.get("team", ""))  # its bootstrap: cdk.json's qualifier and toolkit stack
     lines = [
         f"The repository is ready at {project_dir}, but it was not deployed: {why}.",
         "Nothing was lost; to deploy:",
@@ -219,9 +220,12 @@ def next_steps(project_dir: Path, answers: Mapping[str, Any], exit_code: int | N
     lines += [
         "  3. Get credentials for your team's AWS account, e.g. `aws sso login` and",
         "     `export AWS_PROFILE=<profile>`; check with `aws sts get-caller-identity`.",
-        f"  4. The account must be CDK-bootstrapped in {region}",
-        f"     (`npx cdk bootstrap aws://<account>/{region}`) and run the slackgate gateway",
-        f"     (its parameters under {prefix}/ in Parameter Store).",
+        f"  4. The account must run the slackgate gateway (its parameters under {prefix}/ in",
+        f"     Parameter Store) and have your team's own CDK bootstrap in {region}, made once",
+        "     with administrator credentials (or by the platform team):",
+        f"     npx cdk bootstrap aws://<account>/{region} --qualifier {team[:10]}"
+        f" --toolkit-stack-name SlackgateToolkit-{team} --tags slackgate:team={team}",
+        "     ('make deploy' checks it first and prints the exact command for your account).",
         "  5. make deploy",
     ]
     return "\n".join(lines)

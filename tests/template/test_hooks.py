@@ -17,6 +17,7 @@ from .conftest import ROOT
 from .template_repo import cruft, git_template
 
 ANSWERS = {
+    "team": "paymentsoperations",
     "project_slug": "payments-nightly-report",
     "package_name": "payments_nightly_report",
     "trigger": "schedule",
@@ -125,6 +126,11 @@ def test_a_failed_deploy_keeps_the_project_and_says_what_to_do(
     out = capsys.readouterr().out
     assert "'make deploy' exited with status 2" in out
     assert f"cd {project}" in out and "aws sso login" in out and "make deploy" in out
+    # The team's own bootstrap (cdk.json's qualifier: the slug's first 10 characters).
+    assert (
+        "npx cdk bootstrap aws://<account>/eu-west-1 --qualifier paymentsop --toolkit-stack-name "
+        "SlackgateToolkit-paymentsoperations --tags slackgate:team=paymentsoperations"
+    ) in out
     assert (project / "README.md").is_file()
 
 
