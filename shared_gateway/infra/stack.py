@@ -9,6 +9,7 @@ from ..perimeter import published_names
 from ..relay.registry import Registry
 from .alarms import RelayAlarms
 from .api_gateway_account import ApiGatewayAccount
+from .audit_trail import AuditTrail
 from .config import GatewayConfig
 from .dns_firewall import DnsFirewall
 from .endpoint_policy import restrict_to_relay
@@ -109,6 +110,14 @@ class GatewayStack(Stack):
             organization_id=config.organization_id,
         )
         self.alarms = RelayAlarms(self, "Alarms", key=key, email=config.alarm_email)
+        self.audit_trail = AuditTrail(
+            self,
+            "AuditTrail",
+            vpc=self.network.vpc,
+            key=key,
+            retention=retention,
+            topic=self.alarms.topic,
+        )
         self.api_gateway_account: ApiGatewayAccount | None = None
         if config.api_gateway_account_role:  # account-wide and retained: opt-in only
             self.api_gateway_account = ApiGatewayAccount(self, "ApiGatewayAccount")
