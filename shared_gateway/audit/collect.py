@@ -7,13 +7,14 @@ need a call per function (Lambda has no account-wide listing of them), made conc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from shared_gateway.audit import checks
+from shared_gateway.audit.function_checks import FunctionExposure
 from shared_gateway.audit.network import DEFAULT_STAGE, DnsFirewall, GatewayFacts, VpcEndpoint
 from shared_gateway.audit.resolver import describe_dns_firewall
 from shared_gateway.perimeter import ALWAYS_ON
@@ -75,6 +76,8 @@ class AuditInput:
     prefix: str = "/slackgate"
     # The gateway stack's own functions (its relay, CDK's providers), left out of the audit.
     platform_functions: frozenset[str] = frozenset()
+    # What the guard rails cover, per audited function (function_checks.py).
+    exposures: Mapping[str, FunctionExposure] = field(default_factory=dict)
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -154,12 +157,21 @@ def collect(
         session.client("route53resolver", config=config), published.vpc_id
     )
     network = collect_network(ec2, published, functions, facts, firewall)
+    from shared_gateway.audit.function_collect import collect_exposures  # it imports this
+
+    exposures = collect_exposures(
+        lambda_client,
+        session.client("iam", config=config),
+        {name: configs_by_name[name] for name in member_names},
+        unqualified,
+    )
     return AuditInput(
         region=session.region_name or "",
         network=network,
         functions=functions,
         prefix=normalize_prefix(prefix),
         platform_functions=platform,
+        exposures=exposures,
     )
 
 

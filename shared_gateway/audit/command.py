@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore import exceptions as boto_errors
 
-    from shared_gateway.audit import checks, collect, network_checks, report
+    from shared_gateway.audit import checks, collect, function_checks, network_checks, report
 
     prefix = getattr(args, "prefix", DEFAULT_PREFIX)
     region = "?"
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         if code in PERMISSION_ERROR_CODES:
             return fail(
                 f"permission denied ({code}: {error.get('Message', '')}); the audit needs "
-                "read access to Lambda, EC2, SSM and Route 53 Resolver (see docs/audit.md)"
+                "read access to Lambda, IAM, EC2, SSM and Route 53 Resolver (see docs/audit.md)"
             )
         return fail(f"AWS error in {exc.operation_name}: {code} {error.get('Message', '')}")
     except boto_errors.EndpointConnectionError as exc:
@@ -133,7 +133,9 @@ def run(args: argparse.Namespace) -> int:
     except boto_errors.BotoCoreError as exc:
         return fail(f"AWS error: {exc}")
 
-    verdicts = checks.audit(found.functions, found.network)
+    verdicts = function_checks.with_exposures(
+        checks.audit(found.functions, found.network), found.exposures
+    )
     findings = network_checks.audit_network(found.network, found.prefix)
     if args.json:
         out = report.render_json(region, found.network, verdicts, findings, found.prefix)
