@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .rule import lazy
 from .rules import Rule, my_number_valid, secret_of
 
 # --- validators -------------------------------------------------------------------------
@@ -144,7 +145,7 @@ PERSONAL_RULES: tuple[Rule, ...] = (
         id="email-address",
         description="e-mail address",
         # Not after "/" (a URL's user, as in ssh://git@host) and not before ":" (git@host:repo).
-        pattern=re.compile(
+        pattern=lazy(
             rf"(?<![A-Za-z0-9._%+/-]){_EMAIL_LOCAL}@{_DOMAIN}(?![A-Za-z0-9-]|\.[A-Za-z0-9]|:)"
         ),
         keywords=("@",),
@@ -171,7 +172,7 @@ PERSONAL_RULES: tuple[Rule, ...] = (
         description="Japanese phone number",
         # 0X-XXXX-XXXX (Tokyo 03, Osaka 06, ...) and 0X0-XXXX-XXXX (mobile 070/080/090, IP 050),
         # with one kind of separator throughout.
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![\w.+:/=-])(?P<secret>0(?:[1-9]|[5789]0)(?P<sep>[ -])\d{4}(?P=sep)\d{4})"
             r"(?![\w-]|[ -]\d)"
         ),
@@ -196,7 +197,7 @@ PERSONAL_RULES: tuple[Rule, ...] = (
     Rule(
         id="phone-number-e164",
         description="international phone number",
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![\w+/=.])(?P<secret>\+[1-9]\d{0,3}(?:[ -]?\(\d{1,4}\))?(?:[ -]?\d{1,5}){1,5})"
             r"(?![\w+/=-]|[.,]\d)"
         ),
@@ -225,9 +226,7 @@ PERSONAL_RULES: tuple[Rule, ...] = (
         # Written without spaces: the country code is the keyword, looked for only in runs of
         # 16+ token characters (where every IBAN but Norway's 15 sits), so upper-case words
         # in prose cost nothing. Printed in groups of four, it is found by its label (below).
-        pattern=re.compile(
-            r"(?<![A-Za-z0-9])(?P<secret>[A-Z]{2}\d{2}[A-Z0-9]{11,30})(?![A-Za-z0-9])"
-        ),
+        pattern=lazy(r"(?<![A-Za-z0-9])(?P<secret>[A-Z]{2}\d{2}[A-Z0-9]{11,30})(?![A-Za-z0-9])"),
         keywords=tuple(_IBAN_LENGTHS),
         token=True,
         validator=iban_valid,
@@ -247,7 +246,7 @@ PERSONAL_RULES: tuple[Rule, ...] = (
     Rule(
         id="iban-labelled",
         description="IBAN (bank account number)",
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![A-Za-z])(?i:iban)[\s:#=\"'-]{0,5}(?P<secret>[A-Z]{2}\d{2}"
             r"(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?))(?![A-Za-z0-9])"
         ),
@@ -269,7 +268,7 @@ PERSONAL_RULES: tuple[Rule, ...] = (
         id="us-ssn",
         description="US Social Security number",
         # Only where the text names it: nine digits alone are everything from ids to amounts.
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![A-Za-z])(?i:ssn|social security)(?i:[ _-]?(?:no\.?|number|num|#))?"
             r"[\s:#=\"'-]{0,5}(?P<secret>\d{3}(?P<sep>[ -]?)\d{2}(?P=sep)\d{4})(?![\w-])"
         ),
@@ -297,7 +296,7 @@ PERSONAL_RULES: tuple[Rule, ...] = (
         description="Japanese individual number (My Number)",
         # The keyword rule (jp-my-number) finds it named; this one finds it alone, on the
         # strength of its check digit, unless a label before it makes it some other number.
-        pattern=re.compile(
+        pattern=lazy(
             r"(?<![\w.+-])(?P<secret>\d{12}(?![\w-])"
             r"|(?<!\d[ -])\d{4}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?![\w-]|(?P=sep)\d))"
         ),

@@ -183,19 +183,33 @@ def named_token(
 # variety of a random key, and plainly are not one. Built with C-speed calls: cheap at import.
 
 
+def _progression(length: int, start: int, step: int) -> bytes:
+    """bytes((start + step * i) % 256 for i in range(length)), without a Python loop: the
+    progression from 0 repeats every 256 bytes, and `translate` adds `start` to each."""
+    period = _PERIODS.get(step)
+    if period is None:
+        period = _PERIODS[step] = bytes((step * i) % 256 for i in range(256))
+    shift = _BYTES[start % 256 :] + _BYTES[: start % 256]
+    return (period * (length // 256 + 1))[:length].translate(shift)
+
+
+_BYTES = bytes(range(256))
+_PERIODS: dict[int, bytes] = {}
+
+
 def fake_hex(length: int, start: int = 0xA0, upper: bool = False) -> str:
-    text = bytes((start + 37 * i) % 256 for i in range(length // 2 + 1)).hex()[:length]
+    text = _progression(length // 2 + 1, start, 37).hex()[:length]
     return text.upper() if upper else text
 
 
 def fake_alnum(length: int, start: int = 0x80) -> str:
-    raw = bytes((start + 7 * i) % 256 for i in range(length))
+    raw = _progression(length, start, 7)
     text = binascii.b2a_base64(raw, newline=False).decode().translate(_DROP_NON_ALNUM)
     return (text * (length // max(len(text), 1) + 1))[:length]
 
 
 def fake_base64(length: int, start: int = 0x80, urlsafe: bool = False) -> str:
-    raw = bytes((start + 5 * i) % 256 for i in range(length))
+    raw = _progression(length, start, 5)
     text = binascii.b2a_base64(raw, newline=False).decode()[:length]
     return text.translate(_URLSAFE) if urlsafe else text
 
