@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import Aws
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -78,3 +79,8 @@ class PublishedParameters(Construct):
         )
         publish("ApiUrl", "api/url", api_url, "slackgate relay base URL (POST <url>/v1/messages)")
         publish("ApiId", "api/id", api_id, "slackgate relay REST API id")
+        # The API's account (this stack's): a team stack in another account of the
+        # organisation builds the relay route's execute-api ARN from it, not from its own.
+        publish(
+            "ApiAccount", "api/account", Aws.ACCOUNT_ID, "AWS account of the slackgate relay API"
+        )

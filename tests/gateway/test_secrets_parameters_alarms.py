@@ -51,6 +51,7 @@ def test_published_parameters(gateway: Synthesized) -> None:
         "/slackgate/network/function-sg-id",
         "/slackgate/api/url",
         "/slackgate/api/id",
+        "/slackgate/api/account",
         "/slackgate/network/services",
     }
     assert params["/slackgate/network/vpc-id"]["Value"] == {"Ref": vpc_id}
@@ -65,6 +66,9 @@ def test_published_parameters(gateway: Synthesized) -> None:
     assert params["/slackgate/network/services"]["Type"] == "StringList"
     assert params["/slackgate/network/services"]["Value"] == "execute-api,logs"
     assert params["/slackgate/api/id"]["Value"] == {"Ref": api_id}
+    # The API's account is the deploying one (a team stack elsewhere builds its ARN from it).
+    assert params["/slackgate/api/account"]["Value"] == {"Ref": "AWS::AccountId"}
+    assert params["/slackgate/api/account"]["Type"] == "String"
     assert resolve_join(params["/slackgate/api/url"]["Value"]).endswith("/prod")
     for name in params:
         assert params[name]["Type"] in ("String", "StringList")
