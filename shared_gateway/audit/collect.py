@@ -164,6 +164,7 @@ def collect(
         session.client("iam", config=config),
         {name: configs_by_name[name] for name in member_names},
         unqualified,
+        tags,
     )
     return AuditInput(
         region=session.region_name or "",

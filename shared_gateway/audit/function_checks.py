@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from shared_gateway.audit.caller_conditions import resource_context, worst_case
 from shared_gateway.audit.checks import LATEST, ROLE_PREFIX, Reason, Verdict, role_name
 from shared_gateway.guardrails.functions import TRIGGER_PRINCIPALS
 from shared_gateway.iampolicy import PolicyError, Request, RoleSession, decide, evaluate
@@ -117,6 +118,8 @@ class FunctionExposure:
     invoke_configs: tuple[InvokeConfig, ...] = ()
     versions: tuple[VersionExtras, ...] = ()
     roles: tuple[RolePolicies, ...] = ()
+    # The function's tags: AWS puts them in the request context (aws:ResourceTag/<key>).
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def partition(self) -> str:
@@ -398,7 +401,8 @@ def check_layers(exposure: FunctionExposure) -> list[Reason]:
 
 
 def self_change_targets(exposure: FunctionExposure) -> list[tuple[str, str]]:
-    """(what, ARN): the function itself, and a `slackgate-*` function of no team."""
+    """(what, ARN): the function itself, and a `slackgate-*` function of no team (with the
+    function's tags: another function its template deployed carries the same)."""
     base = f"arn:{exposure.partition}:lambda:{exposure.region}:{exposure.account}:function:"
     return [
         ("its own function", exposure.arn),
@@ -424,7 +428,17 @@ def _readable(role: RolePolicies, probe: Request) -> list[Reason]:
     return reasons
 
 
+def _worst_cases(named: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Each policy as the caller who picks the request's parameters sees it
+    (`caller_conditions.worst_case`); one left without statements allows nothing."""
+    rewritten = [(label, worst_case(document)) for label, document in named]
+    return [(label, d) for label, d in rewritten if not isinstance(d, dict) or d.get("Statement")]
+
+
 def check_role(role: RolePolicies, exposure: FunctionExposure) -> list[Reason]:
+    """May some request of the role's session change the function? Conditions on keys the
+    caller chooses (`lambda:VpcIds`, request tags, ...) are met by an Allow and avoided by a
+    Deny; the function's own account and tags are in the context, as AWS puts them."""
     if not role.policies:
         return []  # no identity policy: nothing is allowed
     session = RoleSession(
@@ -438,19 +452,24 @@ def check_role(role: RolePolicies, exposure: FunctionExposure) -> list[Reason]:
     unreadable = _readable(role, session.request(SELF_CHANGE_ACTIONS[0], targets[0][1]))
     if unreadable:
         return unreadable
+    identity = _worst_cases(role.policies)
+    boundary = _worst_cases([role.boundary]) if role.boundary else None
+    if not identity or boundary == []:
+        return []  # nothing left that allows
+    context = resource_context(exposure.account, exposure.tags)
     reasons = []
     for what, arn in targets:
         allowed: list[str] = []
         by: list[str] = []
         for action in SELF_CHANGE_ACTIONS:
             combined = decide(
-                session.request(action, arn),
-                identity=[document for _, document in role.policies],
-                boundary=role.boundary[1] if role.boundary else None,
+                session.request(action, arn, **context),
+                identity=[document for _, document in identity],
+                boundary=boundary[0][1] if boundary else None,
             )
             if combined.allowed:
                 allowed.append(action)
-                by.append(_allowing(role, combined.evaluations["identity"]))
+                by.append(_allowing(identity, combined.evaluations["identity"]))
         if allowed:
             reasons.append(
                 Reason(
@@ -463,8 +482,8 @@ def check_role(role: RolePolicies, exposure: FunctionExposure) -> list[Reason]:
     return reasons
 
 
-def _allowing(role: RolePolicies, evaluations: Sequence[Any]) -> str:
-    for (label, _), evaluation in zip(role.policies, evaluations, strict=True):
+def _allowing(identity: Sequence[tuple[str, Any]], evaluations: Sequence[Any]) -> str:
+    for (label, _), evaluation in zip(identity, evaluations, strict=True):
         if evaluation.allowed:
             statement = f"Sid {evaluation.sid!r}" if evaluation.sid else f"{evaluation.index}"
             return f"{label} (statement {statement})"

@@ -38,9 +38,11 @@ def collect_exposures(
     iam: Any,
     configs_by_name: Mapping[str, Sequence[Mapping[str, Any]]],
     arns: Mapping[str, str],
+    tags: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, FunctionExposure]:
     """The exposure of each function in `configs_by_name` (every version's configuration, as
-    ListFunctions(FunctionVersion=ALL) returned it); `arns` are their unqualified ARNs."""
+    ListFunctions(FunctionVersion=ALL) returned it); `arns` are their unqualified ARNs and
+    `tags` their tags (as ListTags gave them)."""
     names = list(configs_by_name)
     per_function = dict(
         zip(
@@ -67,6 +69,7 @@ def collect_exposures(
             invoke_configs=invoke_configs,
             versions=tuple(to_extras(cfg) for cfg in configs_by_name[name]),
             roles=tuple(roles[arn] for arn in used if roles[arn] is not None),
+            tags=dict((tags or {}).get(name, {})),
         )
     return exposures
 

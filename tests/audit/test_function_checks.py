@@ -545,3 +545,34 @@ def test_calls_per_function_and_per_role(account: Account, run_audit: Any) -> No
     for operation in ("GetRole", "ListRolePolicies", "ListAttachedRolePolicies"):
         assert calls[f"iam.{operation}"] == 1, operation
     assert calls["iam.GetPolicy"] == calls["iam.GetPolicyVersion"] == 1
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:ResourceTag/slackgate:team": "payments"}},
+        {"StringEquals": {"lambda:VpcIds": "vpc-0elsewhere"}},
+    ],
+    ids=["the-functions-own-tag", "a-vpc-the-caller-names"],
+)
+def test_a_conditioned_grant_is_seen_as_the_function_sees_it(
+    account: Account, run_audit: Any, condition: dict[str, Any]
+) -> None:
+    """The function's tags reach the evaluation (collect -> exposure), and a condition on a key
+    the caller chooses is met (caller_conditions.worst_case)."""
+    account.add_function("nightly", tags={"slackgate:team": "payments"})
+    template_role_policy(account)
+    statement = {"Effect": "Allow", "Action": "lambda:UpdateFunctionConfiguration"}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{**statement, "Resource": "*", "Condition": condition}],
+    }
+    account.iam.put_role_policy(
+        RoleName=ROLE, PolicyName="extra", PolicyDocument=json.dumps(document)
+    )
+
+    result = run_audit("--json")
+
+    assert "role-can-change-function" in result.codes("nightly")
+    assert "lambda:UpdateFunctionConfiguration on its own function" in result.out
+    assert result.exit_code == 1

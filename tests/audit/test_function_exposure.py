@@ -148,16 +148,37 @@ def test_worst_case_keeps_what_it_cannot_read_for_the_evaluator_to_refuse() -> N
     assert worst_case(single)["Statement"] == []
 
 
-def test_the_role_check_misses_a_caller_chosen_condition_without_worst_case() -> None:
-    """Why `function_checks.check_role` needs it: the bare policy looks harmless."""
+def test_the_role_check_sees_a_caller_chosen_condition_through_worst_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`function_checks.check_role` rewrites the role's policies with `worst_case`: the
+    VPC-conditioned Allow is found; evaluated bare (the rewrite switched off) it looks
+    harmless."""
     document = policy({**ALLOW, "Condition": {"StringEquals": {"lambda:VpcIds": "vpc-0theirs"}}})
 
     def reasons(doc: dict[str, Any]) -> list[str]:
         role = fc.RolePolicies(
             arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{NAME}", policies=(("inline p", doc),)
         )
-        exposure = fc.FunctionExposure(name=NAME, arn=FUNCTION, roles=(role,))
+        exposure = fc.FunctionExposure(name=NAME, arn=FUNCTION, roles=(role,), tags=TAGS)
         return [r.code for r in fc.check_roles(exposure)]
 
+    assert "role-can-change-function" in reasons(document)
+    monkeypatch.setattr(fc, "worst_case", lambda doc: doc)
     assert reasons(document) == []
-    assert "role-can-change-function" in reasons(worst_case(document))
+
+
+def test_the_role_check_gives_the_functions_tags() -> None:
+    """An Allow on the function's own team tag is found: the tags are in the context."""
+    document = policy(
+        {**ALLOW, "Condition": {"StringEquals": {"aws:ResourceTag/slackgate:team": "payments"}}}
+    )
+    role = fc.RolePolicies(
+        arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{NAME}", policies=(("inline p", document),)
+    )
+    tagged = fc.FunctionExposure(name=NAME, arn=FUNCTION, roles=(role,), tags=TAGS)
+    other = fc.FunctionExposure(
+        name=NAME, arn=FUNCTION, roles=(role,), tags={"slackgate:team": "search"}
+    )
+    assert [r.code for r in fc.check_roles(tagged)] == ["role-can-change-function"] * 2
+    assert fc.check_roles(other) == []
