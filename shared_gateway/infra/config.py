@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,15 @@ CONTEXT_PREFIX = "slackgate:"
 ACCOUNT = re.compile(r"[0-9]{12}")  # ASCII digits: `\d` would admit any Unicode digit
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 PREFIX = re.compile(r"(/[A-Za-z0-9_.-]+)+")
+# The principals a RAM share of the subnets may name besides account ids (`shareWith`); group 1
+# is the organisation id. An organization's ARN holds its management account, not ours.
+OU_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:organizations::[0-9]{12}:ou/"
+    r"(o-[a-z0-9]{10,32})/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
+)
+ORGANIZATION_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:organizations::[0-9]{12}:organization/(o-[a-z0-9]{10,32})"
+)
 
 
 class ConfigError(ValueError):
@@ -50,6 +60,9 @@ class GatewayConfig:
     # Create the account's API Gateway CloudWatch Logs role and setting (account-wide, retained:
     # api_gateway_account.py); off, `make gateway-preflight` checks that the account has one.
     api_gateway_account_role: bool = False
+    # The team accounts the isolated subnets are shared with through AWS RAM (sharing.py):
+    # 12-digit ids, OU ARNs or the organisation's ARN. Empty: no share, one account.
+    share_with: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -89,8 +102,66 @@ class GatewayConfig:
                 f"{CONTEXT_PREFIX}functionTimeoutSeconds must exceed deadlineSeconds, so the "
                 "relay can answer upstream_timeout before Lambda kills it"
             )
+        problems.extend(self._share_with_problems())
         if problems:
             raise ConfigError("invalid gateway context:\n  " + "\n  ".join(problems))
+
+    def _share_with_problems(self) -> list[str]:
+        key = f"{CONTEXT_PREFIX}shareWith"
+        problems = []
+        for principal in self.share_with:
+            organisation = OU_ARN.fullmatch(principal) or ORGANIZATION_ARN.fullmatch(principal)
+            if ACCOUNT.fullmatch(principal):
+                if principal == self.account:
+                    problems.append(
+                        f"{key}: {principal} is this gateway's own account, whose functions use "
+                        "the subnets without a share — remove it"
+                    )
+            elif organisation is None:
+                problems.append(
+                    f"{key}: {principal!r} is neither a 12-digit account id, an OU ARN "
+                    "(arn:aws:organizations::<management account>:ou/o-.../ou-...) nor the "
+                    "organisation's ARN (arn:aws:organizations::<management account>:"
+                    "organization/o-...)"
+                )
+            elif not self.organization_id:
+                problems.append(
+                    f"{key}: {principal!r} names an OU or the organisation, so set "
+                    f"{CONTEXT_PREFIX}organizationId to that organisation's id "
+                    f"({organisation.group(1)}) too"
+                )
+            elif organisation.group(1) != self.organization_id:
+                problems.append(
+                    f"{key}: {principal!r} is in organisation {organisation.group(1)}, not in "
+                    f"{CONTEXT_PREFIX}organizationId {self.organization_id}: subnets can be "
+                    "shared only within the gateway's own organisation"
+                )
+        if len(set(self.share_with)) != len(self.share_with):
+            problems.append(f"{key}: lists a principal more than once")
+        return problems
+
+    def require_shared_with(self, teams_by_account: Mapping[str, Iterable[str]]) -> None:
+        """Fails unless every team account but the gateway's own is covered by `share_with`:
+        a team in an account the subnets are not shared with could never deploy. An OU or the
+        organisation among the principals covers every account (membership cannot be checked
+        offline: docs/gateway.md says so)."""
+        if any(not ACCOUNT.fullmatch(principal) for principal in self.share_with):
+            return
+        missing = {
+            account: sorted(teams)
+            for account, teams in sorted(teams_by_account.items())
+            if account != self.account and account not in self.share_with
+        }
+        if missing:
+            listed = "; ".join(f"{a} (teams {', '.join(t)})" for a, t in missing.items())
+            raise ConfigError(
+                f"{CONTEXT_PREFIX}shareWith: the registry places teams in accounts the "
+                f"gateway's subnets are not shared with, so their functions could never "
+                f"deploy: {listed}. Add {json.dumps(sorted(missing))} to "
+                f"{CONTEXT_PREFIX}shareWith in shared_gateway/cdk.json (or share with their OU "
+                f"or the organisation, with {CONTEXT_PREFIX}organizationId set), or remove "
+                "them from the teams' accounts"
+            )
 
     @property
     def enabled_services(self) -> tuple[Service, ...]:
@@ -139,6 +210,7 @@ class GatewayConfig:
             api_gateway_account_role=_flag(
                 value("apiGatewayAccountRole", "api_gateway_account_role")
             ),
+            share_with=_string_list("shareWith", value("shareWith", "share_with")),
         )
 
 

@@ -24,6 +24,7 @@ from .rate_table import RateTable
 from .relay_api import METHOD, ROUTE_PATH, STAGE, RelayApi
 from .relay_function import RelayFunction
 from .secrets import ChannelSecrets
+from .sharing import SubnetShare, teams_by_account
 
 STACK_NAME = "slackgate-gateway"
 # Construct id of the stack-level function CDK shares between AwsCustomResources.
@@ -41,6 +42,9 @@ class GatewayStack(Stack):
             description="slackgate shared gateway: confined network, DNS firewall, Slack relay",
             env=Environment(account=config.account, region=config.region),
         )
+        # Before any construct: a team in an account the subnets are not shared with could
+        # never deploy (sharing.py).
+        config.require_shared_with(teams_by_account(registry))
         retention = retention_days(config.log_retention_days)
         key = GatewayKey(self, "Key").key
         self.network = Network(
@@ -118,6 +122,11 @@ class GatewayStack(Stack):
             retention=retention,
             topic=self.alarms.topic,
         )
+        self.subnet_share: SubnetShare | None = None
+        if config.share_with:  # the hub model; one account shares nothing
+            self.subnet_share = SubnetShare(
+                self, "SubnetShare", network=self.network, principals=config.share_with
+            )
         self.api_gateway_account: ApiGatewayAccount | None = None
         if config.api_gateway_account_role:  # account-wide and retained: opt-in only
             self.api_gateway_account = ApiGatewayAccount(self, "ApiGatewayAccount")

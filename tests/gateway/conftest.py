@@ -1,6 +1,7 @@
 """The gateway stack, synthesized ONCE per configuration and test session (synthesis takes
 seconds): `gateway` as cdk.json has it (no services), `gateway_all` with every offered service
-enabled, `gateway_org` with every service and an organisation id.
+enabled, `gateway_org` with every service and an organisation id, `gateway_shared` with an
+organisation id and its subnets shared with a member account and an OU (test_sharing.py).
 
 The synthesis runs with the cdk-nag packs on; a finding makes `app.synth()` raise, which
 is recorded (not raised) so that the template tests still run and the compliance test
@@ -113,6 +114,22 @@ def gateway_org(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize(
         tmp_path_factory,
         **{"slackgate:services": ALL_SERVICES, "slackgate:organizationId": ORGANIZATION_ID},
+    )
+
+
+# The hub model's principals: a member account and an OU of ORGANIZATION_ID.
+MEMBER_ACCOUNT = "210987654321"
+TEAMS_OU = f"arn:aws:organizations::999999999999:ou/{ORGANIZATION_ID}/ou-ab12-teams0001"
+
+
+@pytest.fixture(scope="session")
+def gateway_shared(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(
+        tmp_path_factory,
+        **{
+            "slackgate:organizationId": ORGANIZATION_ID,
+            "slackgate:shareWith": [MEMBER_ACCOUNT, TEAMS_OU],
+        },
     )
 
 

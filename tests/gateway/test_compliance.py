@@ -15,8 +15,9 @@ from .conftest import REGION, Synthesized
 
 pytestmark = pytest.mark.slow
 
-# cdk.json as it is (no service), every offered service, and every service in an organisation.
-CONFIGURATIONS = ["gateway", "gateway_all", "gateway_org"]
+# cdk.json as it is (no service), every offered service, every service in an organisation, and
+# the subnets shared with team accounts (test_sharing.py).
+CONFIGURATIONS = ["gateway", "gateway_all", "gateway_org", "gateway_shared"]
 
 
 @pytest.mark.parametrize("configuration", CONFIGURATIONS)

@@ -33,7 +33,14 @@ RELAY_ROUTE = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/prod/POST/v1/mes
 def gateway_teams(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     registry = Path(tmp_path_factory.mktemp("registry")) / "registry.toml"
     registry.write_text(REGISTRY)
-    return synthesize(tmp_path_factory, **{"slackgate:registryPath": str(registry)})
+    # The subnets shared with both accounts, as the gateway requires of a team's account.
+    return synthesize(
+        tmp_path_factory,
+        **{
+            "slackgate:registryPath": str(registry),
+            "slackgate:shareWith": [PAYMENTS_ACCOUNT, SEARCH_ACCOUNT],
+        },
+    )
 
 
 def call(account: str, team: str, role: str | None = None) -> Request:
