@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "bench" / "corpus"))
 
 import benign  # noqa: E402
 
+from shared_gateway.infra.bundling import write_bundled_registry  # noqa: E402
 from shared_gateway.relay.forwarder import Delivery  # noqa: E402
 from shared_gateway.relay.handler import Relay  # noqa: E402
 from shared_gateway.relay.payload import MAX_BODY_BYTES  # noqa: E402
@@ -475,8 +476,10 @@ def cold_start_section(runs: int = 9) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as work:
         asset = synthesized_relay_asset(Path(work) / "cdk.out")
-        registry = Path(work) / "registry.toml"
-        registry.write_text(REGISTRY_TEXT.format(url=f"http://127.0.0.1:{server.server_port}/hook"))
+        written = Path(work) / "registry.toml"
+        written.write_text(REGISTRY_TEXT.format(url=f"http://127.0.0.1:{server.server_port}/hook"))
+        registry = Path(work) / "registry.json"  # as deployed: the bundled JSON copy
+        write_bundled_registry(written, registry)
         print(f"PYTHONDONTWRITEBYTECODE=1, median of {runs}:")
         for label, bytecode in (("shipped bytecode", True), ("from source", False)):
             task = read_only_copy(asset, Path(work) / f"task-{bytecode}", bytecode)

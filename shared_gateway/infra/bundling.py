@@ -16,6 +16,7 @@ the interpreter that loads it.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -27,7 +28,10 @@ from ..relay.registry import Registry, RegistryError, load_registry
 from .config import PACKAGE_DIR
 
 RELAY_SOURCE = PACKAGE_DIR / "relay"
-REGISTRY_NAME = "registry.toml"  # /var/task/registry.toml in the function
+REGISTRY_NAME = "registry.toml"  # as written, for whoever reads the asset
+# What the relay reads (SLACKGATE_CONFIG=/var/task/registry.json): the same data as JSON, so a
+# cold start parses it with the json module instead of importing tomllib.
+BUNDLED_REGISTRY_NAME = "registry.json"
 HANDLER = "relay.handler.handler"
 TASK_ROOT = "/var/task"  # where Lambda unpacks the code; the bytecode names its files there
 # Lambda's Python runtimes that a relay can be compiled for (the team template offers the same).
@@ -92,7 +96,16 @@ def stage_relay_code(registry_path: Path, destination: Path) -> Path:
     shutil.copytree(RELAY_SOURCE, package, ignore=_NOT_SHIPPED)
     compile_package(package)
     shutil.copyfile(registry_path, destination / REGISTRY_NAME)
+    write_bundled_registry(registry_path, destination / BUNDLED_REGISTRY_NAME)
     return destination
+
+
+def write_bundled_registry(registry_path: Path, destination: Path) -> None:
+    """The TOML registry's data as JSON, keys sorted: the same registry, read faster."""
+    import tomllib
+
+    data = tomllib.loads(registry_path.read_text(encoding="utf-8"))
+    destination.write_text(json.dumps(data, sort_keys=True, indent=1) + "\n", encoding="utf-8")
 
 
 def compile_package(package: Path) -> None:
@@ -138,6 +151,7 @@ def staged_relay_code(registry_path: Path) -> Path:
 
 
 __all__ = [
+    "BUNDLED_REGISTRY_NAME",
     "HANDLER",
     "LAMBDA_PYTHONS",
     "REGISTRY_NAME",

@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..relay.shared_ratelimit import TABLE_ENV
-from .bundling import HANDLER, REGISTRY_NAME, relay_runtime_name, staged_relay_code
+from .bundling import BUNDLED_REGISTRY_NAME, HANDLER, relay_runtime_name, staged_relay_code
 from .config import GatewayConfig
 from .log_groups import encrypted_log_group
 
@@ -95,7 +95,7 @@ class RelayFunction(Construct):
             handler=HANDLER,
             code=lambda_.Code.from_asset(str(staged_relay_code(config.registry_path))),
             environment={
-                "SLACKGATE_CONFIG": f"/var/task/{REGISTRY_NAME}",
+                "SLACKGATE_CONFIG": f"/var/task/{BUNDLED_REGISTRY_NAME}",
                 "SLACKGATE_DEADLINE_SECONDS": str(config.deadline_seconds),
                 "SLACKGATE_ACCOUNT_ID": config.account,
                 TABLE_ENV: rate_table.table_name,

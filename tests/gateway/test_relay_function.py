@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from shared_gateway.relay.registry import load_registry, parse_registry
+
 from .conftest import Synthesized
 
 pytestmark = pytest.mark.slow
@@ -32,7 +34,7 @@ def test_runtime_handler_environment_and_timeout(gateway: Synthesized) -> None:
     assert props["Runtime"] == "python{}.{}".format(*sys.version_info[:2])
     env = props["Environment"]["Variables"]
     assert env == {
-        "SLACKGATE_CONFIG": "/var/task/registry.toml",
+        "SLACKGATE_CONFIG": "/var/task/registry.json",
         "SLACKGATE_DEADLINE_SECONDS": "8",
         "SLACKGATE_ACCOUNT_ID": "123456789012",
         "SLACKGATE_RATE_TABLE": {"Ref": gateway.one("AWS::DynamoDB::Table")[0]},
@@ -64,9 +66,13 @@ def test_asset_holds_relay_package_and_registry(gateway: Synthesized) -> None:
     modules = sorted(
         p.relative_to(RELAY_SOURCE.parent).as_posix() for p in RELAY_SOURCE.rglob("*.py")
     )
-    assert staged == sorted(["registry.toml", *modules])
+    assert staged == sorted(["registry.json", "registry.toml", *modules])
     registry = (RELAY_SOURCE.parent / "registry.toml").read_text()
     assert (asset_dir / "registry.toml").read_text() == registry
+    # What the relay reads: the same registry, as JSON.
+    bundled = load_registry(asset_dir / "registry.json")
+    assert bundled.teams == parse_registry(registry).teams
+    assert bundled.channels == parse_registry(registry).channels
 
 
 def test_secret_read_is_scoped_to_the_channel_secrets(gateway: Synthesized) -> None:

@@ -367,3 +367,30 @@ def test_the_bundled_registries_have_distinct_qualifiers(name: str) -> None:
     registry = load_registry(Path(__file__).parents[2] / "shared_gateway" / name)
     qualifiers = [bootstrap_qualifier(slug) for slug in registry.teams]
     assert len(set(qualifiers)) == len(qualifiers) > 1
+
+
+def test_the_bundled_json_copy_reads_as_the_toml_it_was_made_from(tmp_path: Path) -> None:
+    from shared_gateway.infra.bundling import write_bundled_registry
+
+    for name in ("registry.toml", "registry.local.toml"):
+        source = Path(__file__).parents[2] / "shared_gateway" / name
+        copy = tmp_path / f"{name}.json"
+        write_bundled_registry(source, copy)
+        toml, json_copy = load_registry(source), load_registry(copy)
+        assert (json_copy.teams, json_copy.channels) == (toml.teams, toml.channels)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{", "not valid JSON"),
+        ('{"teams": {}, "teams": {}}', "a key appears twice"),
+        ("[]", "must be a JSON object"),
+        ('{"teams": {"a1": {"channels": ["c"]}}, "channels": {}}', "unknown channel 'c'"),
+    ],
+)
+def test_a_bad_json_registry_says_what_is_wrong(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "registry.json"
+    path.write_text(text)
+    with pytest.raises(RegistryError, match=problem):
+        load_registry(path)
