@@ -110,7 +110,7 @@ def test_base_url_is_published_with_the_stage(gateway: Synthesized) -> None:
 
 def test_all_log_groups_have_retention_and_encryption(gateway: Synthesized) -> None:
     groups = gateway.resources("AWS::Logs::LogGroup")
-    assert len(groups) == 3  # flow logs, relay function, API access logs
+    assert len(groups) == 4  # flow logs, relay function, API access logs, DNS query logs
     for name, group in groups.items():
         assert group["Properties"]["RetentionInDays"] == 365, name
         assert "KmsKeyId" in group["Properties"], name
