@@ -18,6 +18,8 @@ pytestmark = pytest.mark.slow
 
 API_ID, VPC = "relayapi01", "vpc-gateway"
 RELAY_ROUTE = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/prod/POST/v1/messages"
+# The gateway's account when the team deploys in a member account of the organisation.
+HUB = "210987654321"
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +72,24 @@ def test_the_gateway_admits_the_generated_role_and_only_as_its_team(baked: Synth
     assert not decide(session_of(renamed))
 
 
-def test_the_role_may_invoke_exactly_the_relay_route(baked: Synthesized) -> None:
+def route(account: str = ACCOUNT) -> str:
+    return f"arn:aws:execute-api:{REGION}:{account}:{API_ID}/prod/POST/v1/messages"
+
+
+def test_the_route_comes_from_the_published_api_id_and_account(baked: Synthesized) -> None:
+    parameters = baked.template["Parameters"]
+    for name, published in (("SlackgateApiId", "api/id"), ("SlackgateApiAccount", "api/account")):
+        assert parameters[name]["Type"] == "AWS::SSM::Parameter::Value<String>"
+        assert parameters[name]["Default"] == f"/slackgate/{published}"  # the published contract
+
+
+@pytest.mark.parametrize("api_account", [ACCOUNT, HUB], ids=["gateway-account", "member-account"])
+def test_the_role_may_invoke_exactly_the_relay_route(baked: Synthesized, api_account: str) -> None:
     """Its own identity policy, evaluated: needed as soon as caller and API are in two accounts
-    (both sides must then allow), and the role takes no policy updates after synthesis."""
-    policies = role_policies(baked.template, SlackgateApiId=API_ID)
-    parameter = baked.template["Parameters"]["SlackgateApiId"]
-    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
-    assert parameter["Default"] == "/slackgate/api/id"  # the published contract
+    (both sides must then allow), and the role takes no policy updates after synthesis. In a
+    member account of the organisation the API is the hub's: the ARN names the published
+    account, not the one deployed to."""
+    policies = role_policies(baked.template, SlackgateApiId=API_ID, SlackgateApiAccount=api_account)
     session = RoleSession(
         ACCOUNT, "slackgate-payments-nightly", tags={"slackgate:team": "payments"}
     )
@@ -86,18 +99,51 @@ def test_the_role_may_invoke_exactly_the_relay_route(baked: Synthesized) -> None
         request = session.request(
             action, resource, **{"aws:ResourceAccount": resource.split(":")[4]}
         )
-        return allowed(request, identity=policies)
+        # The identity side alone (the resource side is the next test).
+        return allowed(request, identity=policies, same_account=True)
 
-    api = f"arn:aws:execute-api:{REGION}:{ACCOUNT}"
-    assert may(RELAY_ROUTE)
+    relay = route(api_account)
+    other_account = ACCOUNT if api_account == HUB else HUB
+    api = f"arn:aws:execute-api:{REGION}:{api_account}"
+    assert may(relay)
     for other in (
         f"{api}:otherapi99/prod/POST/v1/messages",  # another API
         f"{api}:{API_ID}/test/POST/v1/messages",  # another stage
         f"{api}:{API_ID}/prod/GET/v1/messages",  # another method
         f"{api}:{API_ID}/prod/POST/v1/admin",  # another path
         f"{api}:{API_ID}/prod/POST/v1/messages/x",
-        f"arn:aws:execute-api:{REGION}:210987654321:{API_ID}/prod/POST/v1/messages",
-        f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/prod/POST/v1/messages",
+        route(other_account),  # the same id in the other account
+        route("999999999999"),
+        f"arn:aws:execute-api:us-east-1:{api_account}:{API_ID}/prod/POST/v1/messages",
     ):
         assert not may(other), other
-    assert not may(RELAY_ROUTE, action="execute-api:ManageConnections")
+    assert not may(relay, action="execute-api:ManageConnections")
+
+
+def test_a_member_accounts_role_reaches_the_hubs_relay_with_both_sides_allowing(
+    baked: Synthesized,
+) -> None:
+    """Cross-account, as AWS decides it: the team's role in its own account (registered for
+    the team in the hub's registry) calls the hub's API; the role's identity policy names the
+    hub's route (from api/account) and the hub's resource policy admits the account."""
+    policies = role_policies(baked.template, SlackgateApiId=API_ID, SlackgateApiAccount=HUB)
+    statements = resource_policy(VPC, HUB, team_accounts=[ACCOUNT]).to_json()["Statement"]
+    for statement in statements:
+        statement["Resource"] = statement["Resource"].replace(
+            "execute-api:/", f"arn:aws:execute-api:{REGION}:{HUB}:{API_ID}/", 1
+        )
+    api_policy = {"Version": "2012-10-17", "Statement": statements}
+    role = the_role(baked)
+
+    def decide(identity: list[dict[str, Any]], session: RoleSession) -> bool:
+        request = session.request(
+            "execute-api:Invoke", route(HUB), **{"aws:SourceVpc": VPC, "aws:ResourceAccount": HUB}
+        )
+        return allowed(request, identity=identity, resource=api_policy)
+
+    assert decide(policies, session_of(role))
+    # Built with the deploying account (the template before api/account): the hub's resource
+    # policy alone does not do across accounts, so the call is refused.
+    own_account = role_policies(baked.template, SlackgateApiId=API_ID, SlackgateApiAccount=ACCOUNT)
+    assert not decide(own_account, session_of(role))
+    assert not decide(policies, session_of(role, tags={"slackgate:team": "search"}))

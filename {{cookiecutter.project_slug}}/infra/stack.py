@@ -81,12 +81,16 @@ class GatewayParameters(Construct):
         )
         self.relay_url = parameter("SlackgateUrl", "String", "api/url", "the relay's base URL")
         self.api_id = parameter("SlackgateApiId", "String", "api/id", "the relay's REST API id")
+        self.api_account = parameter(
+            "SlackgateApiAccount", "String", "api/account", "the relay API's AWS account"
+        )
 
     def relay_route_arn(self) -> str:
         """The relay's one route, `POST /v1/messages` on stage `prod` of the gateway's API, in
-        the account and region deployed to (where the gateway publishes its parameters)."""
-        api = self.api_id.value_as_string
-        return f"arn:{Aws.PARTITION}:execute-api:{Aws.REGION}:{Aws.ACCOUNT_ID}:{api}/{RELAY_ROUTE}"
+        the gateway's account (published: in a member account of the organisation the API is
+        not in the account deployed to) and the region deployed to."""
+        api, account = self.api_id.value_as_string, self.api_account.value_as_string
+        return f"arn:{Aws.PARTITION}:execute-api:{Aws.REGION}:{account}:{api}/{RELAY_ROUTE}"
 
 
 class FunctionStack(Stack):

@@ -33,7 +33,7 @@ ENI_ACTIONS = {
     "ec2:DescribeSubnets",
     "ec2:UnassignPrivateIpAddresses",
 }
-# POST /v1/messages on stage prod of the API whose id the gateway publishes.
+# POST /v1/messages on stage prod of the API whose id and account the gateway publishes.
 RELAY_ROUTE_ARN = {
     "Fn::Join": [
         "",
@@ -43,7 +43,7 @@ RELAY_ROUTE_ARN = {
             ":execute-api:",
             {"Ref": "AWS::Region"},
             ":",
-            {"Ref": "AWS::AccountId"},
+            {"Ref": "SlackgateApiAccount"},
             ":",
             {"Ref": "SlackgateApiId"},
             "/prod/POST/v1/messages",
