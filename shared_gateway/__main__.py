@@ -16,6 +16,7 @@ COMMANDS = {
     "audit": "shared_gateway.audit.command",
     "preflight": "shared_gateway.preflight.command",
     "guardrails": "shared_gateway.guardrails.command",
+    "organisation": "shared_gateway.organisation.command",
 }
 
 
