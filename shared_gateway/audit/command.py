@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 DEFAULT_PREFIX = "/slackgate"
 EXIT_CONFINED = 0
@@ -78,6 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="prove the endpoint policies against this organisation's perimeter (default: the "
         "one the gateway published in <prefix>/network/organization-id, else this account)",
     )
+    from shared_gateway.audit import accounts
+
+    accounts.add_arguments(parser)
 
 
 def fail(message: str) -> int:
@@ -85,12 +89,56 @@ def fail(message: str) -> int:
     return EXIT_ERROR
 
 
+def explain(exc: Exception, region: str) -> str:
+    """What went wrong in an audit's AWS calls, and how to fix it."""
+    from botocore import exceptions as boto_errors
+
+    from shared_gateway.audit import collect
+
+    if isinstance(exc, boto_errors.ProfileNotFound):
+        return f"{exc}: set AWS_PROFILE to a profile of your AWS config, or unset it"
+    if isinstance(exc, collect.GatewayNotDeployed):
+        return (
+            f"the slackgate gateway is not deployed in this account and region ({region}): "
+            f"missing SSM parameter(s) {exc}. Deploy the shared gateway, or pass the --prefix "
+            "it was deployed with."
+        )
+    if isinstance(
+        exc,
+        (
+            boto_errors.NoCredentialsError,
+            boto_errors.PartialCredentialsError,
+            boto_errors.CredentialRetrievalError,
+            boto_errors.TokenRetrievalError,
+            boto_errors.SSOTokenLoadError,
+            boto_errors.UnauthorizedSSOTokenError,
+        ),
+    ):
+        return f"no usable AWS credentials ({exc}): {CREDENTIALS_HINT}"
+    if isinstance(exc, boto_errors.ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        if code in CREDENTIAL_ERROR_CODES:
+            return f"AWS rejected the credentials ({code}): {CREDENTIALS_HINT}"
+        if code in PERMISSION_ERROR_CODES:
+            return (
+                f"permission denied ({code}: {error.get('Message', '')}); the audit needs "
+                "read access to Lambda, IAM, EC2, SSM and Route 53 Resolver (see docs/audit.md)"
+            )
+        return f"AWS error in {exc.operation_name}: {code} {error.get('Message', '')}"
+    if isinstance(exc, boto_errors.EndpointConnectionError):
+        return f"cannot reach AWS ({exc}): check the region ({region}) and AWS_ENDPOINT_URL"
+    return f"AWS error: {exc}"
+
+
 def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore import exceptions as boto_errors
 
-    from shared_gateway.audit import checks, collect, function_checks, network_checks, report
+    from shared_gateway.audit import accounts, collect, report
 
+    if accounts.is_requested(args):
+        return accounts.run(args)
     prefix = getattr(args, "prefix", DEFAULT_PREFIX)
     region = "?"
     try:
@@ -100,47 +148,30 @@ def run(args: argparse.Namespace) -> int:
         if not region:
             return fail("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION) or pass --region")
         found = collect.collect(session, prefix, getattr(args, "organization_id", None) or "")
-    except boto_errors.ProfileNotFound as exc:
-        return fail(f"{exc}: set AWS_PROFILE to a profile of your AWS config, or unset it")
-    except collect.GatewayNotDeployed as exc:
-        return fail(
-            f"the slackgate gateway is not deployed in this account and region ({region}): "
-            f"missing SSM parameter(s) {exc}. Deploy the shared gateway, or pass the --prefix "
-            "it was deployed with."
-        )
-    except (
-        boto_errors.NoCredentialsError,
-        boto_errors.PartialCredentialsError,
-        boto_errors.CredentialRetrievalError,
-        boto_errors.TokenRetrievalError,
-        boto_errors.SSOTokenLoadError,
-        boto_errors.UnauthorizedSSOTokenError,
-    ) as exc:
-        return fail(f"no usable AWS credentials ({exc}): {CREDENTIALS_HINT}")
-    except boto_errors.ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = error.get("Code", "")
-        if code in CREDENTIAL_ERROR_CODES:
-            return fail(f"AWS rejected the credentials ({code}): {CREDENTIALS_HINT}")
-        if code in PERMISSION_ERROR_CODES:
-            return fail(
-                f"permission denied ({code}: {error.get('Message', '')}); the audit needs "
-                "read access to Lambda, IAM, EC2, SSM and Route 53 Resolver (see docs/audit.md)"
-            )
-        return fail(f"AWS error in {exc.operation_name}: {code} {error.get('Message', '')}")
-    except boto_errors.EndpointConnectionError as exc:
-        return fail(f"cannot reach AWS ({exc}): check the region ({region}) and AWS_ENDPOINT_URL")
-    except boto_errors.BotoCoreError as exc:
-        return fail(f"AWS error: {exc}")
+    except (collect.GatewayNotDeployed, boto_errors.BotoCoreError, boto_errors.ClientError) as exc:
+        return fail(explain(exc, region))
 
-    verdicts = function_checks.with_exposures(
-        checks.audit(found.functions, found.network), found.exposures
-    )
-    findings = network_checks.audit_network(found.network, found.prefix)
+    verdicts, findings = evaluate(found)
     if args.json:
         out = report.render_json(region, found.network, verdicts, findings, found.prefix)
     else:
         out = report.render_table(region, verdicts, found.network, findings, found.prefix)
     sys.stdout.write(out)
+    return exit_status(verdicts, findings)
+
+
+def evaluate(found: Any) -> tuple[list[Any], list[Any]]:
+    """The functions' verdicts and the network's findings of one account's collected input."""
+    from shared_gateway.audit import checks, function_checks, network_checks
+
+    verdicts = function_checks.with_exposures(
+        checks.audit(found.functions, found.network), found.exposures
+    )
+    return verdicts, network_checks.audit_network(found.network, found.prefix)
+
+
+def exit_status(verdicts: Any, findings: Any) -> int:
+    from shared_gateway.audit import checks
+
     escaping = any(v.status == checks.ESCAPES for v in verdicts)
     return EXIT_ESCAPES if escaping or findings else EXIT_CONFINED
