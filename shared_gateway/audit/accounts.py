@@ -269,6 +269,12 @@ def run(args: argparse.Namespace) -> int:
                     "run from the management account or a delegated administrator with "
                     "organizations:ListAccounts, or name them with --accounts"
                 )
+            if not wanted:
+                return command.fail(
+                    "the organisation lists no ACTIVE account: run from the management account "
+                    "or a delegated administrator with organizations:ListAccounts, or name the "
+                    "accounts with --accounts"
+                )
         else:
             wanted = [account for group in args.accounts for account in group]
     except (boto_errors.BotoCoreError, boto_errors.ClientError) as exc:

@@ -48,19 +48,27 @@ API_ID = "abc123"
 PERIMETER = Perimeter(ACCOUNT_ID)
 RELAY_NAME = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
 # The execute-api endpoint's policy as the gateway's template writes it (endpoint_policy.py).
-RELAY_ONLY_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "RelayRouteOnly",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": "execute-api:Invoke",
-            "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/prod/POST/v1/messages",
-            "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT_ID}},
-        }
-    ],
-}
+
+
+def relay_only_policy(account: str) -> dict[str, Any]:
+    """The execute-api endpoint's policy as the gateway of `account` deploys it."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RelayRouteOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "execute-api:Invoke",
+                "Resource": f"arn:aws:execute-api:{REGION}:{account}:{API_ID}"
+                "/prod/POST/v1/messages",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": account}},
+            }
+        ],
+    }
+
+
+RELAY_ONLY_POLICY = relay_only_policy(ACCOUNT_ID)
 ALLOW_LIST_ID = "rslvr-fdl-allowed"
 EVERYTHING_LIST_ID = "rslvr-fdl-everything"
 ASSUME_LAMBDA = json.dumps(
@@ -140,15 +148,23 @@ LIST_URLS = re.compile(
     r"https://lambda\.([a-z0-9-]+)\.amazonaws\.com/[^/]+/functions/([^/?]+)/urls"
 )
 
+CREDENTIAL_KEY = re.compile(r"Credential=([A-Z0-9]+)/")
+
 
 def _list_function_url_configs(request: Any, **_: Any) -> AWSResponse | None:
     match = LIST_URLS.match(request.url)
     if not match or request.method != "GET":
         return None
     from moto.awslambda.models import lambda_backends
+    from moto.iam.models import get_account_id_from
 
     region, name = match.groups()
-    backend = lambda_backends[ACCOUNT_ID][region]
+    # The account of the request's credentials (an assumed role's are another account's).
+    authorization = request.headers.get("Authorization") or b""
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode("utf-8", "replace")
+    key = CREDENTIAL_KEY.search(authorization)
+    backend = lambda_backends[get_account_id_from(key.group(1)) if key else ACCOUNT_ID][region]
     try:
         function = backend.get_function(name)
         configs = [function.get_url_config().to_dict()] if function.url_config else []
@@ -378,7 +394,7 @@ def revoke_all_egress(ec2: Any, group_id: str) -> None:
         )
 
 
-def build_confined_network(ec2: Any, ssm: Any) -> dict[str, Any]:
+def build_confined_network(ec2: Any, ssm: Any, account: str = ACCOUNT_ID) -> dict[str, Any]:
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet_ids = [
         ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=f"{REGION}{zone}")[
@@ -418,8 +434,8 @@ def build_confined_network(ec2: Any, ssm: Any) -> dict[str, Any]:
             PolicyDocument=json.dumps(policy),
         )["VpcEndpoint"]["VpcEndpointId"]
         for name, policy in (
-            ("execute-api", RELAY_ONLY_POLICY),
-            ("logs", endpoint_policy(LOGS, PERIMETER)),
+            ("execute-api", relay_only_policy(account)),
+            ("logs", endpoint_policy(LOGS, Perimeter(account))),
         )
     }
     put_parameters(ssm, PREFIX, vpc_id, subnet_ids, function_sg_id)
