@@ -357,9 +357,11 @@ CORE_RULES: tuple[Rule, ...] = (
     Rule(
         id="cli-secret-flag",
         description="secret on a command line",
-        # --password x, --password=x, --db-password 'x', --api-key x, --token x.
+        # --password x, --password=x, --db-password 'x', --api-key x, --token x. Not after a
+        # dash: no tool takes ---password, and the guard lets a run of dashes (a separator
+        # line repeated to the body limit) be skipped whole instead of tried at every "--".
         pattern=lazy(
-            r"--(?:[a-z0-9]{1,20}+-){0,2}(?P<name>password|passwd|pass|token|secret|api-key|apikey"
+            r"(?<![-])--(?:[a-z0-9]{1,20}+-){0,2}(?P<name>password|passwd|pass|token|secret|api-key|apikey"
             r"|client-secret|secret-key|access-key)(?:=|[ \t]{1,3})[\"']?"
             r"(?P<secret>[^\s\"'\x00-][^\s\"'\x00]{5,200}+)"
         ),

@@ -61,3 +61,17 @@ def test_past_a_bound_the_rest_is_reported_not_passed(
     assert sum(f.rule == rule for f in findings) == found
     (crowded,) = [f for f in findings if f.rule == "too-many-candidates"]
     assert crowded.end == len(text) and crowded.start < len(text) // 2
+
+
+def test_a_run_of_dashes_is_skipped_whole_not_tried_at_every_double_dash() -> None:
+    # A separator line repeated to the body limit: "--" (the command-line flag rule's keyword)
+    # is at every other character; the rule's guard refuses a dash before it, so each run
+    # costs one attempt at most, and nothing is left unread.
+    lines = 2_000
+    text = ("-" * 64 + "\n") * lines
+    decoders.WORK.clear()
+    findings = scanner.scan(text)
+    assert decoders.WORK["attempts"] <= lines
+    assert findings == []
+    assert [f.rule for f in scanner.scan("---password Zx9Qw3Rt7Yp2")] == []
+    assert "cli-secret-flag" in {f.rule for f in scanner.scan("--password Zx9Qw3Rt7Yp2")}
