@@ -8,7 +8,7 @@ from typing import Any
 
 from .audit_role import MAX_SESSION_SECONDS, permission_policy, trust_policy
 from .contract import parameter_values
-from .settings import MemberSettings, OrganisationError
+from .settings import HubValues, MemberSettings, OrganisationError
 
 TEMPLATE_VERSION = "2010-09-09"
 HUB_STACK = "slackgate-organisation"
@@ -18,6 +18,11 @@ TEMPLATE_BODY_MAX_BYTES = 51_200
 # StackSets' execution role in every target account (service-managed permissions); the guard
 # rails' parameter freeze must exempt it where they are attached (docs/organisation.md).
 STACKSET_EXECUTION_ROLES = "arn:aws:iam::*:role/stacksets-exec-*"
+# The gateway's VPC CIDR (shared_gateway/infra/network.py fixes it; tests/organisation checks the
+# synthesized gateway against this), so the renderer knows it without a new published value.
+GATEWAY_VPC_CIDR = "10.80.0.0/16"
+FUNCTION_GROUP = "FunctionSecurityGroup"
+FUNCTION_SG_PARAMETER = "network/function-sg-id"
 
 
 def _logical_id(suffix: str) -> str:
@@ -34,14 +39,23 @@ def member_template(settings: MemberSettings) -> dict[str, Any]:
     """
     hub = settings.hub
     resources: dict[str, Any] = {}
+    resources[FUNCTION_GROUP] = function_group(hub)
     for name, (kind, value) in parameter_values(hub).items():
-        resources[_logical_id(name.removeprefix(hub.prefix))] = {
+        suffix = name.removeprefix(hub.prefix + "/")
+        # A function cannot launch with the gateway's group (another account's, not shared):
+        # the member's function-sg-id names this account's own group in the shared VPC.
+        own = suffix == FUNCTION_SG_PARAMETER
+        resources[_logical_id(suffix)] = {
             "Type": "AWS::SSM::Parameter",
             "Properties": {
                 "Name": name,
                 "Type": kind,
-                "Value": value,
-                "Description": f"slackgate gateway's {name} (account {hub.account}), copied",
+                "Value": {"Ref": FUNCTION_GROUP} if own else value,
+                "Description": (
+                    f"slackgate function group of this account in the gateway's VPC {hub.vpc_id}"
+                    if own
+                    else f"slackgate gateway's {name} (account {hub.account}), copied"
+                ),
             },
         }
     resources["AuditRole"] = {
@@ -65,6 +79,32 @@ def member_template(settings: MemberSettings) -> dict[str, Any]:
         f"{hub.region}) and the read-only audit role",
         "Resources": resources,
         "Outputs": {"AuditRoleArn": {"Value": {"Fn::GetAtt": ["AuditRole", "Arn"]}}},
+    }
+
+
+def function_group(hub: HubValues) -> dict[str, Any]:
+    """This account's group for team functions in the gateway's shared VPC: no ingress, egress
+    HTTPS to the VPC only (the endpoints admit HTTPS from the shared subnets). The guard rails
+    keep teams from making or changing groups in that VPC, so this is the group they get."""
+    return {
+        "Type": "AWS::EC2::SecurityGroup",
+        "Properties": {
+            "GroupDescription": f"slackgate team functions: HTTPS to the gateway VPC {hub.vpc_id}",
+            "VpcId": hub.vpc_id,
+            "SecurityGroupEgress": [
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "CidrIp": GATEWAY_VPC_CIDR,
+                    "Description": "HTTPS to the gateway's VPC endpoints",
+                }
+            ],
+            "Tags": [
+                {"Key": "slackgate:managed", "Value": "true"},
+                {"Key": "slackgate:hub", "Value": hub.account},
+            ],
+        },
     }
 
 

@@ -184,7 +184,8 @@ def test_from_ssm_copies_what_the_gateway_published(aws: None, tmp_path: Path) -
     assert parameters(tmp_path) == {
         "/slackgate/network/vpc-id": VPC,
         "/slackgate/network/subnet-ids": ",".join(SUBNETS),
-        "/slackgate/network/function-sg-id": SG,
+        # By design the member account's own group, not the gateway's SG (not shared).
+        "/slackgate/network/function-sg-id": {"Ref": "FunctionSecurityGroup"},
         "/slackgate/network/services": "execute-api,logs",
         "/slackgate/network/organization-id": ORG,
         "/slackgate/api/url": API_URL,

@@ -18,6 +18,8 @@ from shared_gateway.organisation import MemberSettings, hub_template, member_tem
 from shared_gateway.organisation.audit_role import permission_policy, trust_policy
 from shared_gateway.organisation.settings import HubValues, OrganisationError
 from shared_gateway.organisation.templates import (
+    FUNCTION_GROUP,
+    GATEWAY_VPC_CIDR,
     STACK_SET,
     TEMPLATE_BODY_MAX_BYTES,
     template_body,
@@ -89,13 +91,40 @@ def test_the_parameters_hold_the_hubs_values_as_published(settings: MemberSettin
     assert {name: p["Value"] for name, p in member.items()} == {
         "/slackgate/network/vpc-id": VPC,
         "/slackgate/network/subnet-ids": ",".join(SUBNETS),  # the published order
-        "/slackgate/network/function-sg-id": SG,
+        # By design not the gateway's SG: this account's own group (the gateway's is not shared).
+        "/slackgate/network/function-sg-id": {"Ref": FUNCTION_GROUP},
         "/slackgate/network/services": "execute-api,logs,s3",
         "/slackgate/network/organization-id": ORG,
         "/slackgate/api/url": API_URL,
         "/slackgate/api/id": API_ID,
         "/slackgate/api/account": HUB,
     }
+
+
+def test_the_member_group_is_in_the_vpc_with_https_egress_to_it_only(
+    settings: MemberSettings,
+) -> None:
+    group = member_template(settings)["Resources"][FUNCTION_GROUP]
+    assert group["Type"] == "AWS::EC2::SecurityGroup"
+    properties = group["Properties"]
+    assert properties["VpcId"] == VPC
+    assert "SecurityGroupIngress" not in properties
+    rules = [
+        (r["IpProtocol"], r["FromPort"], r["ToPort"], r["CidrIp"])
+        for r in properties["SecurityGroupEgress"]
+    ]
+    assert rules == [("tcp", 443, 443, GATEWAY_VPC_CIDR)]
+    assert {"Key": "slackgate:managed", "Value": "true"} in properties["Tags"]
+
+
+@pytest.mark.slow
+def test_the_member_groups_cidr_is_the_gateways_vpc(gateway_account: Synthesized) -> None:
+    vpcs = [
+        r["Properties"]["CidrBlock"]
+        for r in gateway_account.template["Resources"].values()
+        if r["Type"] == "AWS::EC2::VPC"
+    ]
+    assert vpcs == [GATEWAY_VPC_CIDR]
 
 
 def test_a_prefix_other_than_the_default_names_every_parameter(settings: MemberSettings) -> None:
@@ -208,13 +237,22 @@ def _create(name: str, template: dict[str, Any]) -> str:
 def test_deployed_in_a_member_account_it_creates_the_parameters_and_the_role(
     member_account: None, settings: MemberSettings
 ) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock=GATEWAY_VPC_CIDR)["Vpc"]["VpcId"]  # the shared VPC, as seen
+    settings = MemberSettings(hub=hub_values(vpc_id=vpc))
     assert _create("slackgate-member", member_template(settings)) == "CREATE_COMPLETE"
     ssm = boto3.client("ssm", region_name=REGION)
     found = ssm.get_parameters_by_path(Path="/slackgate", Recursive=True)["Parameters"]
+    values = {p["Name"]: (p["Type"], p["Value"]) for p in found}
+    group_id = values.pop("/slackgate/network/function-sg-id")[1]
     expected = ssm_parameters(member_template(settings))
-    assert {p["Name"]: (p["Type"], p["Value"]) for p in found} == {
-        name: (p["Type"], p["Value"]) for name, p in expected.items()
-    }
+    del expected["/slackgate/network/function-sg-id"]
+    assert values == {name: (p["Type"], p["Value"]) for name, p in expected.items()}
+    (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    assert group["VpcId"] == vpc and group_id != SG
+    assert group["IpPermissions"] == []
+    # moto's CloudFormation does not apply SecurityGroupEgress (it keeps the default allow-all);
+    # the rules are asserted on the synthesized template instead.
     iam = boto3.client("iam")
     role = iam.get_role(RoleName="slackgate-audit")["Role"]
     assert role["Arn"] == f"arn:aws:iam::{MEMBER}:role/slackgate-audit"
