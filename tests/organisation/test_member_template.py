@@ -297,7 +297,8 @@ def test_the_team_templates_parameters_resolve_in_the_member_account(
     member_account: None, settings: MemberSettings, team_parameters: dict[str, Any]
 ) -> None:
     """Every SSM-typed parameter of the team stack, resolved by CloudFormation (moto) in the
-    member account after the member stack: the hub's values, the API's account included."""
+    member account after the member stack: the hub's values, the API's account included, and
+    the member's own function group."""
     assert _create("slackgate-member", member_template(settings)) == "CREATE_COMPLETE"
     probe = {
         "Parameters": team_parameters,
@@ -316,10 +317,16 @@ def test_the_team_templates_parameters_resolve_in_the_member_account(
         "Stacks"
     ]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    # The function group is the member's own (the hub's is not shared), created by the member
+    # stack in the shared VPC; every other value is the hub's.
+    [member_group] = boto3.client("ec2", region_name=REGION).describe_security_groups(
+        Filters=[{"Name": "tag:slackgate:managed", "Values": ["true"]}]
+    )["SecurityGroups"]
+    assert member_group["GroupId"] != SG
     assert outputs == {
         "VpcId": VPC,
         "SubnetIds": ",".join(SUBNETS),
-        "SecurityGroupId": SG,
+        "SecurityGroupId": member_group["GroupId"],
         "SlackgateUrl": API_URL,
         "SlackgateApiId": API_ID,
         "SlackgateApiAccount": HUB,
