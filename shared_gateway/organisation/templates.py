@@ -84,8 +84,10 @@ def member_template(settings: MemberSettings) -> dict[str, Any]:
 
 def function_group(hub: HubValues) -> dict[str, Any]:
     """This account's group for team functions in the gateway's shared VPC: no ingress, egress
-    HTTPS to the VPC only (the endpoints admit HTTPS from the shared subnets). The guard rails
-    keep teams from making or changing groups in that VPC, so this is the group they get."""
+    HTTPS to the VPC only (the endpoints admit HTTPS from the shared subnets). Nothing yet keeps
+    a team with EC2 rights in its account from changing it or making another group in that VPC
+    (the guard rails do not cover it: docs/organisation.md, Limits); the isolated subnets, the
+    DNS Firewall and the endpoint policies confine the function whatever its group."""
     return {
         "Type": "AWS::EC2::SecurityGroup",
         "Properties": {

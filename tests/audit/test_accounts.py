@@ -213,7 +213,7 @@ def test_parallelism_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
-        time.sleep(0.02)
+        time.sleep(0.1)  # long enough for the pool's threads to overlap, even under load
         with lock:
             running[0] -= 1
         return accounts.AccountResult(target.account, 0)
@@ -221,7 +221,8 @@ def test_parallelism_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     targets = [accounts.Target(f"{n:012d}", REGION, "/slackgate", "", None) for n in range(10)]
     results = accounts.audit_all(targets, False, 3, worker)
 
-    assert peak[0] == 3
+    assert peak[0] <= 3  # the bound
+    assert peak[0] > 1  # and accounts were audited at once
     assert [r.account for r in results] == [t.account for t in targets]
 
 
