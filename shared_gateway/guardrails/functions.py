@@ -46,7 +46,7 @@ def placement_statements(
     settings: GuardrailSettings, functions: str = TEAM_FUNCTIONS, exempt: bool = True
 ) -> list[dict[str, Any]]:
     """VPC, subnets, security group and layers of `functions` (the boundary passes `*`)."""
-    platform = settings.not_platform() if exempt else {}
+    platform = settings.not_platform(member_stacks=False) if exempt else {}
     return [
         _deny(
             "TeamFunctionsInGatewayVpc",
@@ -63,6 +63,11 @@ def placement_statements(
             },
             Resource=functions,
         ),
+        # In the gateway's account, the gateway's group. A team account in organisation mode
+        # has its own group in the shared VPC, made by its member stack (docs/organisation.md);
+        # there the group is held by the network SCP instead, which leaves the platform alone
+        # able to create or change a group in the gateway's VPC, and Lambda refuses a group
+        # outside the subnets' VPC.
         _deny(
             "TeamFunctionsWithGatewaySg",
             PLACEMENT_ACTIONS,
@@ -70,6 +75,8 @@ def placement_statements(
                 "ForAnyValue:StringNotEquals": {
                     "lambda:SecurityGroupIds": settings.security_group_id
                 },
+                # (A boundary binds only roles of the gateway's account: no condition needed.)
+                **({"StringEquals": {"aws:PrincipalAccount": settings.account}} if exempt else {}),
                 **platform,
             },
             Resource=functions,
@@ -84,8 +91,9 @@ def placement_statements(
             "TeamFunctionsOwnLayersOnly",
             PLACEMENT_ACTIONS,
             {
+                # The function's own account: a team account's layers are its own.
                 "ForAnyValue:StringNotLike": {
-                    "lambda:Layer": f"arn:aws:lambda:*:{settings.account}:layer:*"
+                    "lambda:Layer": "arn:aws:lambda:*:${aws:PrincipalAccount}:layer:*"
                 },
                 **platform,
             },
@@ -98,7 +106,7 @@ def exposure_statements(
     settings: GuardrailSettings, functions: str = TEAM_FUNCTIONS, exempt: bool = True
 ) -> list[dict[str, Any]]:
     """No function URL, no other invoker, no async destination on `functions`."""
-    platform = settings.not_platform() if exempt else {}
+    platform = settings.not_platform(member_stacks=False) if exempt else {}
     return [
         # No exemption: no function of the namespace needs a URL or an async destination.
         _deny(
@@ -144,6 +152,6 @@ def functions_scp(settings: GuardrailSettings) -> dict[str, Any]:
         "Statement": [
             *placement_statements(settings),
             *exposure_statements(settings),
-            team_scope_statement(settings.not_platform()),
+            team_scope_statement(settings.not_platform(member_stacks=False)),
         ],
     }

@@ -90,7 +90,8 @@ def platform_roles_statement(settings: GuardrailSettings, exempt: bool = True) -
         "Sid": "PlatformRolesStayThePlatforms",
         "Effect": "Deny",
         "Action": ["iam:*", "sts:AssumeRole"],
-        "Resource": settings.platform_principals,
+        # A boundary binds an account without Organizations: no member stack's role there.
+        "Resource": settings.principals(member_stacks=exempt),
     }
     if exempt:
         statement["Condition"] = settings.not_platform()

@@ -20,6 +20,11 @@ DEFAULT_QUALIFIER = "slackgate"
 TEAM_TAG = "slackgate:team"
 # infra.stack.STACK_NAME (not imported: that module loads the CDK); a test keeps them equal.
 GATEWAY_STACK = "slackgate-gateway"
+# StackSets' execution role in every target account (service-managed permissions, CloudFormation
+# User Guide, "Configure a custom execution role template for StackSets"). In organisation mode
+# it creates the member stack (the parameter copies, the account's function group in the shared
+# VPC), so the guard rails count it among the platform's principals.
+STACKSET_EXECUTION_ROLES = "arn:aws:iam::*:role/stacksets-exec-*"
 
 
 class GuardrailError(ValueError):
@@ -106,12 +111,24 @@ class GuardrailSettings:
 
     @property
     def platform_principals(self) -> list[str]:
-        return [bootstrap_roles(self.qualifier), *self.operators]
+        """The exempt role patterns; the StackSets role only where there are member stacks."""
+        return self.principals(member_stacks=True)
+
+    def principals(self, *, member_stacks: bool) -> list[str]:
+        """The platform's role patterns, with or without the member stacks' StackSets role."""
+        stacksets = [STACKSET_EXECUTION_ROLES] if self.organization_id and member_stacks else []
+        operators = [p for p in self.operators if p != STACKSET_EXECUTION_ROLES]
+        return [bootstrap_roles(self.qualifier), *stacksets, *operators]
 
     @property
     def vpc_arn(self) -> str:
         return f"arn:aws:ec2:*:*:vpc/{self.vpc_id}"
 
-    def not_platform(self) -> dict[str, dict[str, list[str]]]:
-        """The condition that exempts the platform's principals from a Deny."""
-        return {"ArnNotLike": {"aws:PrincipalArn": self.platform_principals}}
+    def not_platform(self, *, member_stacks: bool = True) -> dict[str, dict[str, list[str]]]:
+        """The condition that exempts the platform's principals from a Deny.
+
+        `member_stacks=False` leaves the StackSets role out, for rules on what the member
+        stack never does (it creates no function), which also keeps the SCP under its size
+        limit."""
+        principals = self.principals(member_stacks=member_stacks)
+        return {"ArnNotLike": {"aws:PrincipalArn": principals}}

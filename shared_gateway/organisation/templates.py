@@ -15,9 +15,6 @@ HUB_STACK = "slackgate-organisation"
 STACK_SET = "slackgate-member"
 # CloudFormation's limit on a StackSet's TemplateBody (bytes).
 TEMPLATE_BODY_MAX_BYTES = 51_200
-# StackSets' execution role in every target account (service-managed permissions); the guard
-# rails' parameter freeze must exempt it where they are attached (docs/organisation.md).
-STACKSET_EXECUTION_ROLES = "arn:aws:iam::*:role/stacksets-exec-*"
 # The gateway's VPC CIDR (shared_gateway/infra/network.py fixes it; tests/organisation checks the
 # synthesized gateway against this), so the renderer knows it without a new published value.
 GATEWAY_VPC_CIDR = "10.80.0.0/16"

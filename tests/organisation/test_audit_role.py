@@ -1,6 +1,6 @@
 """The member account's audit role, evaluated with shared_gateway.iampolicy: who may assume it
-(the hub's auditor only) and what it may do (exactly the audit's reads); and the guard rails'
-parameter freeze, which the StackSet's execution role must be exempt from."""
+(the hub's auditor only) and what it may do (exactly the audit's reads). The guard rails in a
+member account are proven in tests/guardrails/test_member_accounts_proof.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from shared_gateway.guardrails.network import network_scp
-from shared_gateway.guardrails.settings import GuardrailSettings
 from shared_gateway.iampolicy import Request, RoleSession, decide, evaluate, resolve_cfn
 from shared_gateway.organisation import MemberSettings, member_template
 from shared_gateway.organisation.audit_role import (
@@ -20,9 +18,8 @@ from shared_gateway.organisation.audit_role import (
     permission_policy,
     trust_policy,
 )
-from shared_gateway.organisation.templates import STACKSET_EXECUTION_ROLES
 
-from .conftest import HUB, MEMBER, ORG, OUTSIDER, REGION, SG, SUBNETS, VPC
+from .conftest import HUB, MEMBER, ORG, OUTSIDER, REGION, SG, VPC
 
 AUDIT_DOCS = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 MEMBER_ROLE = f"arn:aws:iam::{MEMBER}:role/slackgate-audit"
@@ -205,41 +202,3 @@ def test_the_permissions_are_the_audits_documented_ones(settings: MemberSettings
     assert documented == {*AUDIT_READ_ACTIONS, *PARAMETER_READS}
     statements = permission_policy(settings)["Statement"]
     assert {a for s in statements for a in s["Action"]} == documented
-
-
-# The guard rails in a member account: the parameter freeze must let the StackSet write.
-def _network_scp(*operators: str) -> dict[str, Any]:
-    return network_scp(
-        GuardrailSettings(
-            account=HUB,
-            region=REGION,
-            vpc_id=VPC,
-            subnet_ids=SUBNETS,
-            security_group_id=SG,
-            organization_id=ORG,
-            operators=operators,
-        )
-    )
-
-
-ADMIN = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-}
-
-
-def put_parameter(session: RoleSession) -> Request:
-    return session.request("ssm:PutParameter", _arn("ssm", "parameter/slackgate/network/vpc-id"))
-
-
-def test_the_parameter_freeze_needs_the_stacksets_role_among_the_platforms() -> None:
-    stackset = RoleSession(MEMBER, "stacksets-exec-0123456789abcdef0123456789abcdef")
-    developer = RoleSession(MEMBER, "developer")
-    for scps, stackset_allowed in (
-        ([_network_scp()], False),
-        ([_network_scp(STACKSET_EXECUTION_ROLES)], True),
-    ):
-        scp = [ADMIN, *scps]
-        assert decide(put_parameter(stackset), identity=ADMIN, scp=scp).allowed is stackset_allowed
-        # Nobody else in the member account rewrites the copy, with or without the exemption.
-        assert not decide(put_parameter(developer), identity=ADMIN, scp=scp).allowed
