@@ -171,6 +171,15 @@ class Network:
     prefix_lists: Mapping[str, str] = field(default_factory=dict)
     facts: GatewayFacts | None = None
     dns_firewall: DnsFirewall | None = None
+    # In a team account (organisation mode): the gateway's shared VPC's ranges, which the
+    # account's function group may reach on TCP 443. Empty in the gateway's account.
+    shared_vpc_cidrs: frozenset[str] = frozenset()
+
+    def is_hubs(self, vpc_id: str) -> bool:
+        """Is this the gateway's VPC seen from a team account? Its routes, endpoints and DNS
+        firewall are then the hub's, and audited in the hub's account."""
+        member = self.facts is not None and self.facts.in_member_account
+        return member and vpc_id == self.published.vpc_id
 
     def gateway_endpoint_ids(self, vpc_id: str) -> frozenset[str]:
         return frozenset(
@@ -372,9 +381,9 @@ def check_route(
 
 def check_routes(version: FunctionVersion, network: Network) -> list[Reason]:
     """Routes of the tables the function's subnets use, each table reported once."""
-    if not version.subnet_ids:
-        return []
     vpc_id = version.vpc_id or ""
+    if not version.subnet_ids or network.is_hubs(vpc_id):
+        return []
     reasons: list[Reason] = []
     subnets_by_table: dict[str, list[str]] = {}
     tables: dict[str, RouteTable] = {}
@@ -442,7 +451,10 @@ def check_egress_rule(group_id: str, rule: EgressRule, network: Network) -> list
     prefix = f"{group_id} allows egress {ports} to"
     if rule.target_kind == "security-group":
         if rule.target not in network.endpoint_sg_ids:
-            if network.endpoint_sg_ids:
+            if network.shared_vpc_cidrs:
+                ranges = ", ".join(sorted(network.shared_vpc_cidrs))
+                why = f"in a team account only tcp 443 to the gateway's VPC ({ranges}) is allowed"
+            elif network.endpoint_sg_ids:
                 known = ", ".join(sorted(network.endpoint_sg_ids))
                 why = f"only the enabled interface endpoints' group ({known}) is allowed"
             else:
@@ -469,6 +481,15 @@ def check_egress_rule(group_id: str, rule: EgressRule, network: Network) -> list
                 )
             )
         return reasons
+    if rule.target_kind == "ipv4" and rule.target in network.shared_vpc_cidrs:
+        if is_tcp_443(rule):
+            return []
+        return [
+            Reason(
+                "egress-port",
+                f"{prefix} the gateway's VPC {rule.target}: only tcp 443 is allowed",
+            )
+        ]
     if rule.target_kind == "ipv4" and rule.target == ANY_IPV4:
         return [Reason("egress-any-ipv4", f"{prefix} {ANY_IPV4} (anywhere on IPv4)")]
     if rule.target_kind == "ipv6" and rule.target == ANY_IPV6:

@@ -31,6 +31,7 @@ WORKERS = 8
 NETWORK_PARAMETERS = ("network/vpc-id", "network/subnet-ids", "network/function-sg-id")
 API_ID_PARAMETER = "api/id"
 API_URL_PARAMETER = "api/url"  # https://<id>.execute-api.<region>.amazonaws.com/<stage>
+API_ACCOUNT_PARAMETER = "api/account"  # the gateway's account; the hub's in a team account
 SERVICES_PARAMETER = "network/services"  # absent on gateways older than the data perimeter
 ORGANIZATION_PARAMETER = "network/organization-id"  # published in organisation mode only
 AWS_OWNER = "AWS"  # the owner id DescribeManagedPrefixLists reports for AWS-managed lists
@@ -153,8 +154,13 @@ def collect(
         )
         for name in member_names
     )
-    firewall = describe_dns_firewall(
-        session.client("route53resolver", config=config), published.vpc_id
+    # In a team account the VPC and its DNS firewall are the hub's, audited there.
+    firewall = (
+        None
+        if facts.in_member_account
+        else describe_dns_firewall(
+            session.client("route53resolver", config=config), published.vpc_id
+        )
     )
     network = collect_network(ec2, published, functions, facts, firewall)
     from shared_gateway.audit.function_collect import collect_exposures  # it imports this
@@ -214,6 +220,13 @@ def collect_network(
     versions = [v for f in functions for v in f.versions]
     vpc_ids = {published.vpc_id} | {v.vpc_id for v in versions if v.vpc_id}
     group_ids = {published.function_sg_id} | {g for v in versions for g in v.security_group_ids}
+    member = facts is not None and facts.in_member_account
+    shared_vpc_cidrs: frozenset[str] = frozenset()
+    if member:
+        # The shared VPC's endpoints and routes are the hub's; the account's function group
+        # reaches them by the VPC's range (the member stack's egress rule).
+        vpc_ids.discard(published.vpc_id)
+        shared_vpc_cidrs = describe_vpc_cidrs(ec2, published.vpc_id)
     endpoints = describe_vpc_endpoints(ec2, vpc_ids)
     # Egress to the endpoints' group reaches every interface endpoint carrying it: those of
     # enabled services are fine (the network checks judge their policies); any other
@@ -249,6 +262,18 @@ def collect_network(
         prefix_lists=describe_managed_prefix_lists(ec2, prefix_list_ids),
         facts=facts,
         dns_firewall=dns_firewall,
+        shared_vpc_cidrs=shared_vpc_cidrs,
+    )
+
+
+def describe_vpc_cidrs(ec2: Any, vpc_id: str) -> frozenset[str]:
+    """The IPv4 ranges of the VPC (a participant sees a VPC shared with it); none when it
+    cannot be described, so egress to it is then reported, not allowed."""
+    return frozenset(
+        block["CidrBlock"]
+        for vpc in _describe(ec2, "describe_vpcs", "Vpcs", "vpc-id", [vpc_id])
+        for block in vpc.get("CidrBlockAssociationSet", [])
+        if block.get("CidrBlockState", {}).get("State", "associated") == "associated"
     )
 
 
@@ -259,11 +284,19 @@ def load_gateway_facts(
 
     A gateway older than `network/services` published only the always-on endpoints."""
     prefix = normalize_prefix(prefix)
-    suffixes = (API_ID_PARAMETER, API_URL_PARAMETER, SERVICES_PARAMETER, ORGANIZATION_PARAMETER)
+    suffixes = (
+        API_ID_PARAMETER,
+        API_URL_PARAMETER,
+        SERVICES_PARAMETER,
+        ORGANIZATION_PARAMETER,
+        API_ACCOUNT_PARAMETER,
+    )
     names = [f"{prefix}/{suffix}" for suffix in suffixes]
     answer = ssm.get_parameters(Names=names)
     values = {p["Name"]: p["Value"].strip() for p in answer.get("Parameters", [])}
-    api_id, api_url, services, published_organization = (values.get(n, "") for n in names)
+    api_id, api_url, services, published_organization, gateway_account = (
+        values.get(n, "") for n in names
+    )
     if not api_id:
         raise GatewayNotDeployed(names[0])
     stage = urlsplit(api_url).path.strip("/").split("/")[0]
@@ -279,6 +312,7 @@ def load_gateway_facts(
         organization_id=organization_id or published_organization,
         partition=identity.get("Arn", "arn:aws:").split(":")[1] or "aws",
         relay_stage=stage or DEFAULT_STAGE,
+        gateway_account=gateway_account,
     )
 
 

@@ -54,6 +54,8 @@ NETWORK_REASON_CODES: Mapping[str, str] = {
     "dns-firewall-not-associated": "no DNS firewall rule group is associated with the VPC",
     "dns-firewall-fail-open": "the VPC's DNS firewall fails open: queries pass when the firewall "
     "is impaired",
+    "published-subnet-route": "a published subnet's route table leads out of the VPC (or "
+    "cannot be found), whether or not a function runs there yet",
     "dns-firewall-no-block-all": "no BLOCK rule for `*` follows the allowed names",
     "dns-firewall-extra-name": "the DNS firewall allows a name no published service needs",
     "dns-firewall-missing-name": "the DNS firewall does not allow a name a published service "
@@ -158,6 +160,16 @@ class GatewayFacts:
     organization_id: str = ""
     partition: str = "aws"
     relay_stage: str = DEFAULT_STAGE  # from <prefix>/api/url, for the relay probes
+    # <prefix>/api/account: the gateway's account ("" on a gateway older than it). In a team
+    # account of an organisation it is the hub's, and differs from `account`.
+    gateway_account: str = ""
+
+    @property
+    def in_member_account(self) -> bool:
+        """Is this a team account whose network is the gateway's shared one (organisation
+        mode)? Then the gateway's endpoints, routes and DNS firewall are the hub's, audited
+        there; a participant cannot see them all."""
+        return bool(self.gateway_account) and self.gateway_account != self.account
 
     @property
     def suffix(self) -> str:

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from shared_gateway.audit.checks import Network
+from shared_gateway.audit.checks import LATEST, FunctionVersion, Network, check_routes
 from shared_gateway.audit.dns_checks import check_dns_firewall
 from shared_gateway.audit.network import (
     ESCAPE,
@@ -252,14 +252,35 @@ def check_network(
     return findings
 
 
-def audit_network(network: Network, prefix: str = "/slackgate") -> list[Finding]:
-    """The network findings of what `collect` gathered (none without the gateway's facts)."""
-    if network.facts is None:
-        return []
-    return check_network(
-        network.endpoints,
-        network.dns_firewall,
-        network.facts,
-        network.published.vpc_id,
-        prefix,
+def check_published_routes(network: Network) -> list[Finding]:
+    """The routes of the published subnets themselves: team functions of other accounts run in
+    them and their accounts' audits leave the routes to this one, so they are checked here
+    even when no function of this account uses them."""
+    published = network.published
+    subnets = FunctionVersion(
+        version=LATEST,
+        role_arn="",
+        vpc_id=published.vpc_id,
+        subnet_ids=tuple(sorted(published.subnet_ids)),
     )
+    return [
+        Finding("published-subnet-route", ESCAPE, f"{reason.code}: {reason.message}")
+        for reason in check_routes(subnets, network)
+    ]
+
+
+def audit_network(network: Network, prefix: str = "/slackgate") -> list[Finding]:
+    """The network findings of what `collect` gathered (none without the gateway's facts, and
+    none in a team account: the network is the hub's, audited in the hub's account)."""
+    if network.facts is None or network.facts.in_member_account:
+        return []
+    return [
+        *check_network(
+            network.endpoints,
+            network.dns_firewall,
+            network.facts,
+            network.published.vpc_id,
+            prefix,
+        ),
+        *check_published_routes(network),
+    ]

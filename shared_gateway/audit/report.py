@@ -66,10 +66,22 @@ def notes(facts: GatewayFacts, prefix: str) -> list[str]:
     ]
 
 
+def hub_note(network: Network, facts: GatewayFacts) -> str:
+    """What a team account's audit leaves to the hub's, and what it allowed in its place."""
+    ranges = ", ".join(sorted(network.shared_vpc_cidrs)) or "none found"
+    return (
+        f"the gateway's VPC, shared by account {facts.gateway_account}: its endpoints, endpoint "
+        f"policies, routes and DNS firewall are audited in that account (audit it too); here "
+        f"the function group may reach the VPC's range ({ranges}) on tcp 443"
+    )
+
+
 def network_lines(network: Network, findings: Sequence[Finding], prefix: str) -> list[str]:
     facts = network.facts
     if facts is None:
         return []
+    if facts.in_member_account:
+        return [f"NETWORK {network.published.vpc_id}: {hub_note(network, facts)}"]
     heading = (
         f"NETWORK {network.published.vpc_id}: services {', '.join(facts.services)}; "
         f"perimeter {perimeter_label(facts)}"
@@ -93,8 +105,10 @@ def render_table(
     block = network_lines(network, findings, prefix) if network is not None else []
     if block:
         lines += ["", *block]
+    # A team account's network line is a pointer to the hub's audit, not a count of findings.
+    counted = bool(block) and not (network and network.facts and network.facts.in_member_account)
     if verdicts or block:
-        lines += ["", f"{summary_line(verdicts, findings if block else None)} (region {region})"]
+        lines += ["", f"{summary_line(verdicts, findings if counted else None)} (region {region})"]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -129,14 +143,23 @@ def to_document(
         }
         if network.facts is not None:
             document["network"].update(network_document(network, network.facts, findings, prefix))
-            document["summary"]["network_findings"] = len(findings)
+            if not network.facts.in_member_account:
+                document["summary"]["network_findings"] = len(findings)
     return document
 
 
 def network_document(
     network: Network, facts: GatewayFacts, findings: Sequence[Finding], prefix: str
 ) -> dict[str, Any]:
+    if facts.in_member_account:
+        return {
+            "audited_in_account": facts.gateway_account,
+            "shared_vpc_cidrs": sorted(network.shared_vpc_cidrs),
+            "notes": [hub_note(network, facts)],
+            "findings": [],
+        }
     return {
+        "audited_in_account": facts.account,
         "services": list(facts.services),
         "services_published": facts.services_published,
         "notes": notes(facts, prefix),

@@ -27,6 +27,7 @@ AUDIT_READ_ACTIONS: tuple[str, ...] = (
     "iam:GetPolicyVersion",
     "cloudformation:ListStackResources",
     "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcEndpoints",

@@ -394,6 +394,23 @@ def revoke_all_egress(ec2: Any, group_id: str) -> None:
         )
 
 
+def assumed_session(account_id: str) -> boto3.Session:
+    """A session in another moto account (moto maps an AssumeRole answer's credentials to the
+    role's account), through the role the member stack deploys."""
+    from shared_gateway.organisation.settings import DEFAULT_AUDIT_ROLE
+
+    answer = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/{DEFAULT_AUDIT_ROLE}", RoleSessionName="setup"
+    )
+    credentials = answer["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=REGION,
+    )
+
+
 def build_confined_network(ec2: Any, ssm: Any, account: str = ACCOUNT_ID) -> dict[str, Any]:
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet_ids = [

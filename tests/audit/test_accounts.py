@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from shared_gateway.audit import accounts
 from shared_gateway.organisation.settings import DEFAULT_AUDIT_ROLE
 
-from .conftest import ACCOUNT_ID, REGION, Account, build_confined_network
+from .conftest import ACCOUNT_ID, REGION, Account, assumed_session, build_confined_network
 
 CONFINED = "111111111111"
 ESCAPING = "222222222222"
@@ -28,16 +28,7 @@ MISSING = "333333333333"
 def member_account(account_id: str, caller: Account) -> Account:
     """A member account where the gateway's parameters were copied and a confined network
     exists, reached through its audit role."""
-    answer = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/{DEFAULT_AUDIT_ROLE}", RoleSessionName="setup"
-    )
-    credentials = answer["Credentials"]
-    session = boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=REGION,
-    )
+    session = assumed_session(account_id)
     ec2, ssm = session.client("ec2"), session.client("ssm")
     ids = build_confined_network(ec2, ssm, account_id)
     return Account(

@@ -76,6 +76,7 @@ def test_json_document_shape(account: Account, run_audit: Any) -> None:
         "subnet_ids": sorted(account.subnet_ids),
         "function_sg_id": account.function_sg_id,
         "endpoint_sg_ids": [account.endpoint_sg_id],
+        "audited_in_account": "123456789012",
         "services": ["execute-api", "logs"],
         "services_published": True,
         "notes": [],

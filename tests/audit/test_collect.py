@@ -198,6 +198,7 @@ FACT_NAMES = [
     "/slackgate/api/url",
     "/slackgate/network/services",
     "/slackgate/network/organization-id",
+    "/slackgate/api/account",
 ]
 CALLER = {
     "UserId": "AROAEXAMPLE:audit",
@@ -252,6 +253,14 @@ def test_an_older_gateway_publishes_no_services() -> None:
     # gives the partition.
     assert (facts.organization_id, facts.partition) == ("o-zzzzzzzzzz", "aws-cn")
     assert facts.relay_stage == "prod"  # no URL: the gateway's stage name
+
+
+def test_the_gateway_account_tells_a_team_account_from_the_hub() -> None:
+    hub = gateway_facts({FACT_NAMES[0]: "abc123", FACT_NAMES[4]: "123456789012"})
+    member = gateway_facts({FACT_NAMES[0]: "abc123", FACT_NAMES[4]: "210987654321"})
+    older = gateway_facts({FACT_NAMES[0]: "abc123"})  # before api/account was published
+    assert (hub.gateway_account, member.gateway_account) == ("123456789012", "210987654321")
+    assert [f.in_member_account for f in (hub, member, older)] == [False, True, False]
 
 
 def test_the_option_wins_over_the_published_organisation() -> None:

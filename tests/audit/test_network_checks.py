@@ -339,6 +339,7 @@ def test_every_network_code_is_listed() -> None:
         "endpoint-policy-relay",
         "endpoint-policy-unreadable",
         "published-service-not-offered",
+        "published-subnet-route",
         "dns-firewall-not-associated",
         "dns-firewall-fail-open",
         "dns-firewall-no-block-all",
