@@ -1,4 +1,5 @@
-"""Audit many accounts in one run: `audit --accounts ...` or `audit --organization`.
+"""Audit many accounts in one run: `audit --accounts ...`, `audit --organization` or
+`audit --ou ...` (organization_scope.py says which accounts those are).
 
 Each account other than the caller's is audited through the read-only role the member stack
 deploys (shared_gateway/organisation, `slackgate-audit`), assumed with sts:AssumeRole; the
@@ -9,6 +10,8 @@ clients are not shared between threads). An account that cannot be audited is re
 
 Exit status of the run: 2 if any account is unreachable (an unaudited account proves nothing,
 so it outranks a finding), else 1 if any account has an escape or a network finding, else 0.
+A team account's functions run in the hub's shared VPC, whose endpoints, routes and DNS firewall
+only the hub's own audit checks: a run that audits a team account but not its hub says so.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared_gateway.audit import organization_scope
 from shared_gateway.organisation.settings import DEFAULT_AUDIT_ROLE
 
 ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
@@ -29,6 +33,7 @@ DEFAULT_MAX_PARALLEL = 4
 SESSION_NAME = "slackgate-audit"
 UNREACHABLE = "unreachable"
 AUDITED = "audited"
+SKIPPED = "skipped"
 MEMBER_FIX = (
     "deploy the member stack in that account (`make organisation-deploy`), or pass the "
     "--role-name it was deployed with"
@@ -72,7 +77,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     targets.add_argument(
         "--organization",
         action="store_true",
-        help="audit every ACTIVE account of the organisation (organizations:ListAccounts)",
+        help="audit every ACTIVE account of the organisation but its management account "
+        "(organizations:ListAccounts)",
+    )
+    targets.add_argument(
+        "--ou",
+        type=organization_scope.parent_id,
+        action="append",
+        metavar="OU_ID",
+        help="audit the ACTIVE accounts in this organisational unit and the OUs under it "
+        "(repeatable; e.g. the OU the guard rails and member stacks target)",
     )
     parser.add_argument(
         "--role-name",
@@ -89,7 +103,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def is_requested(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "accounts", None) or getattr(args, "organization", False))
+    return any(getattr(args, name, None) for name in ("accounts", "organization", "ou"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +123,7 @@ class AccountResult:
     document: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     fix: str = ""
+    gateway_account: str = ""  # whose gateway (and shared VPC) the account's functions use
 
     @property
     def status(self) -> str:
@@ -170,19 +185,8 @@ def audit_account(target: Target, as_json: bool) -> AccountResult:
         command.exit_status(verdicts, findings),
         text="" if as_json else report.render_table(region, verdicts, network, findings, prefix),
         document=report.to_document(region, network, verdicts, findings, prefix) if as_json else {},
+        gateway_account=network.facts.gateway_account if network.facts else "",
     )
-
-
-def organization_accounts(session: Any) -> list[str]:
-    """Every ACTIVE account of the organisation, as the caller sees it (management account or
-    delegated administrator)."""
-    paginator = session.client("organizations").get_paginator("list_accounts")
-    return [
-        account["Id"]
-        for page in paginator.paginate()
-        for account in page.get("Accounts", [])
-        if account.get("Status", account.get("State")) == "ACTIVE"
-    ]
 
 
 def caller(session: Any) -> tuple[str, str]:
@@ -203,7 +207,30 @@ def audit_all(
         return list(pool.map(lambda target: work(target, as_json), targets))
 
 
-def render_text(results: Sequence[AccountResult]) -> str:
+def unaudited_hubs(results: Sequence[AccountResult]) -> dict[str, list[str]]:
+    """Hub account -> the audited team accounts whose shared VPC it owns, for each hub that
+    this run did not audit."""
+    audited = {r.account for r in results if not r.reason}
+    hubs: dict[str, list[str]] = {}
+    for result in results:
+        hub = result.gateway_account
+        if hub and hub != result.account and hub not in audited:
+            hubs.setdefault(hub, []).append(result.account)
+    return hubs
+
+
+def hub_notes(results: Sequence[AccountResult]) -> list[str]:
+    return [
+        f"note: account {hub} owns the shared VPC of {', '.join(members)} and was not audited "
+        f"in this run: its endpoints, routes and DNS firewall are checked only there; add "
+        f"{hub} to --accounts (or audit it on its own)"
+        for hub, members in unaudited_hubs(results).items()
+    ]
+
+
+def render_text(
+    results: Sequence[AccountResult], skipped: Sequence[organization_scope.Skipped] = ()
+) -> str:
     blocks = []
     for result in results:
         if result.reason:
@@ -213,10 +240,16 @@ def render_text(results: Sequence[AccountResult]) -> str:
             )
         else:
             blocks.append(f"== account {result.account} ==\n{result.text}")
+    blocks.extend(f"== account {s.account}: {SKIPPED} ==\nreason: {s.reason}\n" for s in skipped)
+    notes = hub_notes(results)
+    if notes:
+        blocks.append("\n".join(notes) + "\n")
     return "\n".join(blocks)
 
 
-def render_json(results: Sequence[AccountResult]) -> str:
+def render_json(
+    results: Sequence[AccountResult], skipped: Sequence[organization_scope.Skipped] = ()
+) -> str:
     entries = []
     for result in results:
         entry: dict[str, Any] = {"account": result.account, "status": result.status}
@@ -229,8 +262,14 @@ def render_json(results: Sequence[AccountResult]) -> str:
         "accounts": len(results),
         UNREACHABLE: sum(1 for r in results if r.reason),
         "with_escapes_or_findings": sum(1 for r in results if r.exit_code == 1),
+        SKIPPED: len(skipped),
     }
-    document = {"accounts": entries, "summary": summary}
+    document = {
+        "accounts": entries,
+        "skipped": [{"account": s.account, "reason": s.reason} for s in skipped],
+        "hubs_not_audited": unaudited_hubs(results),
+        "summary": summary,
+    }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
@@ -260,23 +299,30 @@ def run(args: argparse.Namespace) -> int:
                 "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION) or pass --region"
             )
         own, partition = caller(session)
-        if args.organization:
+        skipped: list[organization_scope.Skipped] = []
+        if args.accounts:
+            wanted = [account for group in args.accounts for account in group]
+        else:
             try:
-                wanted = organization_accounts(session)
+                scope = organization_scope.resolve(session, own, args.ou or ())
+            except organization_scope.ScopeError as exc:
+                return command.fail(str(exc))
             except boto_errors.ClientError as exc:
                 return command.fail(
                     f"cannot list the organisation's accounts ({command.explain(exc, region)}); "
                     "run from the management account or a delegated administrator with "
-                    "organizations:ListAccounts, or name them with --accounts"
+                    "organizations:DescribeOrganization and organizations:ListAccounts (with "
+                    "--ou, ListAccountsForParent and ListOrganizationalUnitsForParent), or name "
+                    "them with --accounts"
                 )
+            wanted, skipped = scope.accounts, scope.skipped
             if not wanted:
+                where = f"under {', '.join(args.ou)}" if args.ou else "in the organisation"
                 return command.fail(
-                    "the organisation lists no ACTIVE account: run from the management account "
-                    "or a delegated administrator with organizations:ListAccounts, or name the "
+                    f"no ACTIVE account to audit {where}: run from the management account or a "
+                    "delegated administrator with organizations:ListAccounts, or name the "
                     "accounts with --accounts"
                 )
-        else:
-            wanted = [account for group in args.accounts for account in group]
     except (boto_errors.BotoCoreError, boto_errors.ClientError) as exc:
         return command.fail(command.explain(exc, region or "?"))
     targets = [
@@ -292,5 +338,6 @@ def run(args: argparse.Namespace) -> int:
         for account in dict.fromkeys(wanted)  # each once, in the order given
     ]
     results = audit_all(targets, args.json, args.max_parallel)
-    sys.stdout.write(render_json(results) if args.json else render_text(results))
+    render = render_json if args.json else render_text
+    sys.stdout.write(render(results, skipped))
     return run_status(results)

@@ -105,7 +105,9 @@ def test_escaping_member_exits_1_and_each_account_has_its_report(
         "accounts": 2,
         "unreachable": 0,
         "with_escapes_or_findings": 1,
+        "skipped": 0,
     }
+    assert document["skipped"] == [] and document["hubs_not_audited"] == {}
 
 
 def test_unassumable_role_is_reported_unreachable_and_exits_2(
@@ -158,27 +160,45 @@ def test_own_account_is_audited_with_own_credentials_and_others_through_the_role
     assert f"== account {ACCOUNT_ID} ==" in result.out and "mine" in result.out
 
 
+@pytest.fixture
+def organization(account: Account) -> Any:
+    """An organisation whose management account is the caller's (moto's default account)."""
+    client = boto3.client("organizations", region_name="us-east-1")
+    client.create_organization(FeatureSet="ALL")
+    return client
+
+
+def new_account(organization: Any, name: str, parent: str | None = None) -> str:
+    request = organization.create_account(Email=f"{name}@example.com", AccountName=name)
+    created = organization.describe_create_account_status(
+        CreateAccountRequestId=request["CreateAccountStatus"]["Id"]
+    )["CreateAccountStatus"]["AccountId"]
+    if parent:
+        root = organization.list_roots()["Roots"][0]["Id"]
+        organization.move_account(
+            AccountId=created, SourceParentId=root, DestinationParentId=parent
+        )
+    return created
+
+
+def new_unit(organization: Any, name: str, parent: str | None = None) -> str:
+    parent = parent or organization.list_roots()["Roots"][0]["Id"]
+    unit = organization.create_organizational_unit(ParentId=parent, Name=name)
+    return unit["OrganizationalUnit"]["Id"]
+
+
 def test_organization_lists_active_accounts(
-    members: Any, missing_role: list[str], account: Account, run_audit: Any
+    organization: Any, missing_role: list[str], account: Account, run_audit: Any
 ) -> None:
-    organizations = boto3.client("organizations", region_name="us-east-1")
-    organizations.create_organization(FeatureSet="ALL")
-    created = [
-        organizations.create_account(Email=f"team{n}@example.com", AccountName=f"team{n}")
-        for n in range(2)
-    ]
-    ids = {
-        organizations.describe_create_account_status(
-            CreateAccountRequestId=c["CreateAccountStatus"]["Id"]
-        )["CreateAccountStatus"]["AccountId"]
-        for c in created
-    }
+    ids = {new_account(organization, f"team{n}") for n in range(2)}
 
     result = run_audit("--organization", "--json")
 
     audited = {e["account"] for e in result.document["accounts"]}
-    # The management account (the caller's own) and both team accounts, none skipped.
+    # The management account is the caller's own here: audited with its credentials, with
+    # both team accounts; none skipped.
     assert audited == {ACCOUNT_ID, *ids}
+    assert result.document["skipped"] == []
     # The new team accounts have no member stack's parameters yet: unreachable.
     assert result.exit_code == 2
     assert {e["status"] for e in result.document["accounts"] if e["account"] in ids} == {
@@ -186,14 +206,95 @@ def test_organization_lists_active_accounts(
     }
 
 
-def test_organization_needs_list_accounts(account: Account, run_audit: Any) -> None:
+def test_organization_from_a_delegated_administrator_skips_the_management_account(
+    organization: Any, account: Account, run_audit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto answers ListAccounts only to the management account, so the caller's identity is
+    made a delegated administrator's; the organisation's listing is moto's."""
+    teams = [new_account(organization, f"team{n}") for n in range(2)]
+    for team in teams:
+        member_account(team, account).add_function("digest")
+    monkeypatch.setattr(accounts, "caller", lambda session: ("555555555555", "aws"))
+
+    as_json = run_audit("--organization", "--json")
+    as_text = run_audit("--organization")
+
+    document = as_json.document
+    assert [e["account"] for e in document["accounts"]] == teams
+    assert {e["status"] for e in document["accounts"]} == {"audited"}
+    (skipped,) = document["skipped"]
+    assert skipped["account"] == ACCOUNT_ID
+    assert "management account" in skipped["reason"] and "--accounts" in skipped["reason"]
+    assert document["summary"]["skipped"] == 1
+    # Reported, but not a failure: the run's status is the audited accounts'.
+    assert as_json.exit_code == 0, as_json.out
+    assert f"== account {ACCOUNT_ID}: skipped ==\nreason: the organisation's management" in (
+        as_text.out
+    )
+    assert as_text.exit_code == 0
+
+
+def test_ou_audits_the_accounts_under_it_and_its_nested_units(
+    organization: Any, missing_role: list[str], account: Account, run_audit: Any
+) -> None:
+    teams = new_unit(organization, "teams")
+    prod = new_unit(organization, "prod", parent=teams)
+    sandbox = new_unit(organization, "sandbox")
+    direct = new_account(organization, "direct", parent=teams)
+    nested = new_account(organization, "nested", parent=prod)
+    new_account(organization, "elsewhere", parent=sandbox)
+    new_account(organization, "at-the-root")
+    for team in (direct, nested):
+        member_account(team, account).add_function("digest")
+
+    result = run_audit("--ou", teams, "--json")
+
+    assert [e["account"] for e in result.document["accounts"]] == [direct, nested]
+    assert result.exit_code == 0, result.out
+    # Two OUs: each account once.
+    twice = run_audit("--ou", teams, "--ou", prod, "--json")
+    assert [e["account"] for e in twice.document["accounts"]] == [direct, nested]
+
+
+def test_ou_that_does_not_exist_or_is_empty(
+    organization: Any, account: Account, run_audit: Any
+) -> None:
+    empty = new_unit(organization, "empty")
+
+    missing = run_audit("--ou", "ou-abcd-12345678")
+    nobody = run_audit("--ou", empty)
+
+    assert (missing.exit_code, missing.out) == (2, "")
+    assert "no such OU in this organisation: ou-abcd-12345678" in missing.err
+    assert (nobody.exit_code, nobody.out) == (2, "")
+    assert f"no ACTIVE account to audit under {empty}" in nobody.err
+
+
+def test_organization_outside_an_organisation(account: Account, run_audit: Any) -> None:
     # No organisation in this moto account: no account to audit is an error, not a pass.
     result = run_audit("--organization")
 
     assert result.exit_code == 2
     assert result.out == ""
-    assert "no ACTIVE account" in result.err
-    assert "organizations:ListAccounts" in result.err
+    assert "not in an organisation" in result.err and "--accounts" in result.err
+
+
+def test_organization_from_a_member_account_that_cannot_list_it(
+    organization: Any, account: Account, run_audit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = new_account(organization, "team")
+    credentials = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=f"arn:aws:iam::{team}:role/{DEFAULT_AUDIT_ROLE}", RoleSessionName="team"
+    )["Credentials"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials["SessionToken"])
+
+    result = run_audit("--organization")
+
+    assert (result.exit_code, result.out) == (2, "")
+    assert "no ACTIVE account to audit in the organisation" in result.err
+    assert "delegated administrator" in result.err
 
 
 def test_parallelism_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,6 +325,9 @@ def test_parallelism_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--accounts", "1111111111１1"], "is not an AWS account id"),  # a non-ASCII digit
         (["--accounts", ","], "at least one account id"),
         (["--accounts", CONFINED, "--organization"], "not allowed with"),
+        (["--ou", "ou-ab12-cd34ef56", "--accounts", CONFINED], "not allowed with"),
+        (["--ou", "teams"], "is not an organisational unit id"),
+        (["--ou", "ou-ab12"], "is not an organisational unit id"),
         (["--accounts", CONFINED, "--max-parallel", "0"], "positive number"),
     ],
 )

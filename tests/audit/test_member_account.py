@@ -173,6 +173,20 @@ def test_the_hub_and_a_member_together(account: Account, member: Member, run_aud
     hub, other = (e["report"]["network"] for e in result.document["accounts"])
     assert (hub["audited_in_account"], other["audited_in_account"]) == (HUB, HUB)
     assert hub["findings"] == [] and "endpoints" in hub and "endpoints" not in other
+    assert result.document["hubs_not_audited"] == {}  # the hub's network was audited too
+
+
+def test_a_run_without_the_hub_says_so(member: Member, run_audit: Any) -> None:
+    member.add_function("digest")
+    as_json = run_audit("--accounts", MEMBER, "--json")
+    as_text = run_audit("--accounts", MEMBER)
+
+    assert as_json.document["hubs_not_audited"] == {HUB: [MEMBER]}
+    note = as_text.out.strip().splitlines()[-1]
+    assert note.startswith(f"note: account {HUB} owns the shared VPC of {MEMBER}")
+    assert f"add {HUB} to --accounts" in note
+    # A note, not a failure: the member's own functions are confined.
+    assert (as_json.exit_code, as_text.exit_code) == (0, 0)
 
 
 def test_the_hub_checks_its_published_subnets_routes_with_no_function_there(
