@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 import pytest
 
+from shared_gateway.guardrails import organization_policies
 from shared_gateway.guardrails.settings import TEAM_TAG, GuardrailSettings
 from shared_gateway.iampolicy import Combined, Request, decide
 
@@ -103,3 +104,32 @@ def deny_sid(result: Combined, kind: str) -> str | None:
 def under_scps(req: Request, scps: list[dict[str, Any]]) -> Combined:
     """An admin's request under FullAWSAccess and the given SCPs, attached at one level."""
     return decide(req, identity=ADMIN, scp=[FULL_AWS_ACCESS, *scps])
+
+
+class Row(NamedTuple):
+    """One request of a proof table and how the SCPs must answer it."""
+
+    name: str
+    request: Request
+    allowed: bool
+    denied_by: str | None = None  # the Sid that must deny
+
+
+def scps_of(settings: GuardrailSettings) -> list[dict[str, Any]]:
+    return [
+        d.content for d in organization_policies(settings) if d.kind == "SERVICE_CONTROL_POLICY"
+    ]
+
+
+def misanswered(rows: Iterable[Row], scps: list[dict[str, Any]]) -> list[str]:
+    """The rows the SCPs answer otherwise than the table says, each with what happened."""
+    wrong = []
+    for row in rows:
+        result = under_scps(row.request, scps)
+        if result.allowed != row.allowed:
+            wrong.append(
+                f"{row.name}: expected {'allowed' if row.allowed else 'denied'}, got {result}"
+            )
+        elif row.denied_by and deny_sid(result, "scp") != row.denied_by:
+            wrong.append(f"{row.name}: denied by {deny_sid(result, 'scp')}, not {row.denied_by}")
+    return wrong

@@ -12,15 +12,24 @@ mode.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, NamedTuple
 
 import pytest
 
-from shared_gateway.guardrails import organization_policies
 from shared_gateway.guardrails.settings import STACKSET_EXECUTION_ROLES, GuardrailSettings
-from shared_gateway.iampolicy import Request, RoleSession, allowed
+from shared_gateway.iampolicy import RoleSession, allowed
 
-from .conftest import ADMIN, REGION, SG, SUBNETS, VPC, deny_sid, in_vpc, under_scps
+from .conftest import (
+    ADMIN,
+    REGION,
+    SG,
+    SUBNETS,
+    VPC,
+    Row,
+    in_vpc,
+    misanswered,
+    scps_of,
+    under_scps,
+)
 
 HUB = "123456789012"  # the gateway's account (conftest's ACCOUNT)
 MEMBER = "210987654321"
@@ -51,13 +60,6 @@ def layer(account: str) -> dict[str, list[str]]:
 
 def parameter(name: str = "network/function-sg-id") -> str:
     return f"arn:aws:ssm:{REGION}:{MEMBER}:parameter/slackgate/{name}"
-
-
-class Row(NamedTuple):
-    name: str
-    request: Request
-    allowed: bool
-    denied_by: str | None = None
 
 
 ROWS = [
@@ -198,28 +200,11 @@ def organisation(settings: GuardrailSettings) -> GuardrailSettings:
     return settings
 
 
-def scps_of(settings: GuardrailSettings) -> list[dict[str, Any]]:
-    return [
-        d.content for d in organization_policies(settings) if d.kind == "SERVICE_CONTROL_POLICY"
-    ]
-
-
-def wrong(rows: list[Row], scps: list[dict[str, Any]]) -> list[str]:
-    found = []
-    for row in rows:
-        result = under_scps(row.request, scps)
-        if result.allowed != row.allowed:
-            found.append(f"{row.name}: expected {'allowed' if row.allowed else 'denied'}")
-        elif row.denied_by and deny_sid(result, "scp") != row.denied_by:
-            found.append(f"{row.name}: denied by {deny_sid(result, 'scp')}, not {row.denied_by}")
-    return found
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_each_member_account_request_is_answered_as_confinement_needs(
     row: Row, organisation: GuardrailSettings
 ) -> None:
-    assert wrong([row], scps_of(organisation)) == []
+    assert misanswered([row], scps_of(organisation)) == []
 
 
 def test_every_denial_is_the_scps() -> None:
@@ -263,5 +248,5 @@ def test_the_proof_catches_a_group_pin_that_binds_every_account(
         for statement in policy["Statement"]:
             if statement["Sid"] == "TeamFunctionsWithGatewaySg":
                 del statement["Condition"]["StringEquals"]
-    found = wrong(ROWS, scps)
+    found = misanswered(ROWS, scps)
     assert any("its account's group in the shared subnets" in w for w in found)

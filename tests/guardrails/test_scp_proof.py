@@ -9,13 +9,12 @@ stops it is the guard rail, not the request.
 from __future__ import annotations
 
 import copy
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
-from shared_gateway.guardrails import organization_policies
 from shared_gateway.guardrails.settings import GuardrailSettings
-from shared_gateway.iampolicy import Request, allowed
+from shared_gateway.iampolicy import allowed
 
 from .conftest import (
     ACCOUNT,
@@ -27,13 +26,14 @@ from .conftest import (
     SG,
     SUBNETS,
     VPC,
-    deny_sid,
+    Row,
     fn,
     in_vpc,
+    misanswered,
     request,
     role,
+    scps_of,
     tags,
-    under_scps,
 )
 
 PAYMENTS_FN = fn("slackgate-payments-x")
@@ -45,13 +45,6 @@ ENDPOINT = f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc-endpoint/vpce-0123456789abcdef0"
 ROUTE_TABLE = f"arn:aws:ec2:{REGION}:{ACCOUNT}:route-table/rtb-0123456789abcdef0"
 SEARCH_ROLE_TAG = {"aws:ResourceTag/slackgate:team": "search"}
 PAYMENTS_ROLE_TAG = {"aws:ResourceTag/slackgate:team": "payments"}
-
-
-class Row(NamedTuple):
-    name: str
-    request: Request
-    allowed: bool
-    denied_by: str | None = None  # the Sid that must deny
 
 
 ROWS = [
@@ -510,29 +503,14 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def scps(settings: GuardrailSettings) -> list[dict[str, Any]]:
-    return [
-        d.content for d in organization_policies(settings) if d.kind == "SERVICE_CONTROL_POLICY"
-    ]
-
-
-def _wrong(rows: list[Row], scps: list[dict[str, Any]]) -> list[str]:
-    wrong = []
-    for row in rows:
-        result = under_scps(row.request, scps)
-        if result.allowed != row.allowed:
-            wrong.append(
-                f"{row.name}: expected {'allowed' if row.allowed else 'denied'}, got {result}"
-            )
-        elif row.denied_by and deny_sid(result, "scp") != row.denied_by:
-            wrong.append(f"{row.name}: denied by {deny_sid(result, 'scp')}, not {row.denied_by}")
-    return wrong
+    return scps_of(settings)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_each_request_is_answered_as_confinement_needs(
     row: Row, scps: list[dict[str, Any]]
 ) -> None:
-    assert _wrong([row], scps) == []
+    assert misanswered([row], scps) == []
 
 
 def test_the_table_covers_both_answers_and_every_deny_statement(scps: list[dict[str, Any]]) -> None:
@@ -563,7 +541,7 @@ def test_the_proof_catches_weaker_policies(scps: list[dict[str, Any]]) -> None:
             "ForAnyValue:StringNotEquals"
         )
 
-    wrong = _wrong(ROWS, _weakened(scps, "TeamFunctionsInGatewaySubnets", for_all_values))
+    wrong = misanswered(ROWS, _weakened(scps, "TeamFunctionsInGatewaySubnets", for_all_values))
     assert any("one subnet of ours and one foreign" in w for w in wrong)
 
     def only_foreign_vpcs(statement: dict[str, Any]) -> None:
@@ -571,7 +549,7 @@ def test_the_proof_catches_weaker_policies(scps: list[dict[str, Any]]) -> None:
         statement["Condition"]["StringEquals"] = {"lambda:VpcIds": "vpc-0fedcba9876543210"}
         del statement["Condition"]["StringNotEquals"]
 
-    wrong = _wrong(ROWS, _weakened(scps, "TeamFunctionsInGatewayVpc", only_foreign_vpcs))
+    wrong = misanswered(ROWS, _weakened(scps, "TeamFunctionsInGatewayVpc", only_foreign_vpcs))
     assert any("team function without a VPC" in w for w in wrong)
 
     def tagged_callers_only(statement: dict[str, Any]) -> None:
@@ -581,5 +559,5 @@ def test_the_proof_catches_weaker_policies(scps: list[dict[str, Any]]) -> None:
         }
         statement["Condition"]["Null"] = {"aws:PrincipalTag/slackgate:team": "false"}
 
-    wrong = _wrong(ROWS, _weakened(scps, "TeamTagIsTheCallersOwn", tagged_callers_only))
+    wrong = misanswered(ROWS, _weakened(scps, "TeamTagIsTheCallersOwn", tagged_callers_only))
     assert any("an untagged developer sets a team tag" in w for w in wrong)
