@@ -77,8 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     targets.add_argument(
         "--organization",
         action="store_true",
-        help="audit every ACTIVE account of the organisation but its management account "
-        "(organizations:ListAccounts)",
+        help="audit every ACTIVE account of the organisation (organizations:ListAccounts); "
+        "the management account only when the audit runs in it",
     )
     targets.add_argument(
         "--ou",
