@@ -1,10 +1,10 @@
 """Sends a checked message to a Slack incoming webhook, within one deadline.
 
-Plain ``http.client`` on purpose: no proxy taken from the environment, no redirect
-followed, no header beyond the few set here — the request carries the message and nothing
-else. Retries 429 (honouring Retry-After) and 5xx with exponential backoff, and a dropped
-connection once per attempt budget, but never past the deadline. The webhook URL is never
-put into an exception message or a log line: it is a credential.
+One plain POST (webhook_post.py, socket and ssl only) on purpose: no proxy taken from the
+environment, no redirect followed, no header beyond the few set here — the request carries the
+message and nothing else. Retries 429 (honouring Retry-After) and 5xx with exponential
+backoff, and a dropped connection once per attempt budget, but never past the deadline. The
+webhook URL is never put into an exception message or a log line: it is a credential.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .webhook_post import MalformedAnswer, Webhook, post
 
 if TYPE_CHECKING:
     import ssl
@@ -53,13 +55,10 @@ class Forwarder(NamedTuple):
     clock: Callable[[], float] = time.monotonic
 
     def send(self, webhook_url: str, payload: dict[str, Any]) -> Delivery:
-        # Imported here, not at module load: a cold start that refuses a message never needs it.
-        import http.client
-
         body = json.dumps(
             payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False
         ).encode("utf-8")
-        target = _Target.parse(webhook_url)
+        target = _parse(webhook_url)
         deadline = self.clock() + self.deadline_seconds
         problem, timed_out, slack_retry_after = "no attempt was made", False, None
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -68,12 +67,12 @@ class Forwarder(NamedTuple):
                 break
             retry_after = None
             try:
-                status, retry_after, answer = target.post(
-                    body, timeout=min(self.attempt_timeout_seconds, remaining)
+                status, retry_after, answer = _post(
+                    target, body, timeout=min(self.attempt_timeout_seconds, remaining)
                 )
             except TimeoutError:
                 problem, timed_out = "no answer in time", True
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, MalformedAnswer) as exc:
                 # Refused or dropped before an answer: worth another try.
                 problem, timed_out = f"connection failed ({type(exc).__name__})", False
             else:
@@ -98,49 +97,36 @@ class Forwarder(NamedTuple):
         raise UpstreamError(f"Slack could not take the message ({problem})")
 
 
-class _Target(NamedTuple):
-    https: bool
-    host: str
-    port: int | None
-    path: str
+def _parse(url: str) -> Webhook:
+    from urllib.parse import urlsplit  # only once a message is on its way
 
-    @classmethod
-    def parse(cls, url: str) -> _Target:
-        from urllib.parse import urlsplit  # only once a message is on its way
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UpstreamError("the channel's webhook is not an http(s) URL")
+    try:
+        port = parts.port
+    except ValueError:
+        raise UpstreamError("the channel's webhook has an invalid port") from None
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    # The request line and Host header are written as they are: nothing but visible ASCII.
+    if not all("!" <= ch <= "~" for ch in path + parts.hostname):
+        raise UpstreamError("the channel's webhook holds spaces or characters URLs cannot")
+    return Webhook(parts.scheme == "https", parts.hostname, port, path)
 
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UpstreamError("the channel's webhook is not an http(s) URL")
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        return cls(parts.scheme == "https", parts.hostname, parts.port, path)
 
-    def post(self, body: bytes, timeout: float) -> tuple[int, float | None, str]:
-        import http.client
-
-        connection: http.client.HTTPConnection
-        if self.https:
-            connection = http.client.HTTPSConnection(
-                self.host, self.port, timeout=timeout, context=_tls_context()
-            )
-        else:
-            connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            connection.request(
-                "POST",
-                self.path,
-                body=body,
-                headers={
-                    "Content-Type": "application/json; charset=utf-8",
-                    "User-Agent": USER_AGENT,
-                },
-            )
-            response = connection.getresponse()
-            answer = response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
-            return response.status, _retry_after(response.getheader("Retry-After")), _short(answer)
-        finally:
-            connection.close()
+def _post(target: Webhook, body: bytes, timeout: float) -> tuple[int, float | None, str]:
+    answer = post(
+        target,
+        body,
+        {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT},
+        timeout=timeout,
+        limit=MAX_RESPONSE_BYTES,
+        tls=_tls_context() if target.https else None,
+    )
+    text = answer.body.decode("utf-8", "replace")
+    return answer.status, _retry_after(answer.headers.get("retry-after")), _short(text)
 
 
 _TLS: ssl.SSLContext | None = None

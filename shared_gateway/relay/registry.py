@@ -19,8 +19,8 @@ Every problem is collected (not just the first) and reported as
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 from typing import Any, NamedTuple
 
 TEAM_SLUG = re.compile(r"[a-z][a-z0-9]{1,20}")
@@ -124,18 +124,21 @@ class Registry(NamedTuple):
         return sorted(alias for alias, ch in self.channels.items() if ch.url is not None)
 
 
-def load_registry(path: str | Path) -> Registry:
+def load_registry(path: str | os.PathLike[str]) -> Registry:
     """Reads and validates the registry at `path`; raises RegistryError naming every problem."""
-    source = str(path)
+    # open() and os.fspath, not pathlib: pathlib's import (fnmatch, urllib.parse, ...) would be
+    # most of the relay's own import time at a cold start.
+    source = os.fspath(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(source, encoding="utf-8") as file:
+            text = file.read()
     except FileNotFoundError:
         raise RegistryError(
             source, ["file not found — set SLACKGATE_CONFIG to the registry's path"]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RegistryError(source, [f"cannot be read as UTF-8 text: {exc}"]) from None
-    if Path(path).suffix == ".json":
+    if source.endswith(".json"):
         return parse_registry_json(text, source)
     return parse_registry(text, source)
 

@@ -28,14 +28,9 @@ def test_delivers_the_message_and_nothing_else() -> None:
     assert slack.payloads == [MESSAGE]
     headers = {k.lower(): v for k, v in slack.received[0].headers.items()}
     # Nothing rides along: no cookies, no proxy or auth headers, a fixed user agent.
-    assert set(headers) <= {
-        "host",
-        "content-type",
-        "content-length",
-        "user-agent",
-        "accept-encoding",
-    }
+    assert set(headers) == {"host", "content-type", "content-length", "user-agent", "connection"}
     assert headers["user-agent"] == "slackgate-relay/1"
+    assert headers["host"] == f"127.0.0.1:{slack.port}" and headers["connection"] == "close"
 
 
 def test_retries_429_honouring_retry_after() -> None:
