@@ -24,9 +24,9 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from functools import cache
-from typing import NamedTuple
 
 from .confusables import COMBINING_MARKS
+from .lean_typing import NamedTuple
 from .rules import RULES
 
 __all__ = ["MAX_DEPTH", "TOO_DEEP", "WORK", "Budget", "Variant", "variants"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from typing import NamedTuple
 
+from .lean_typing import NamedTuple
 from .reasons import mask
 from .rules import RULES, Rule
 

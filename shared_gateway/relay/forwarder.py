@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .lean_typing import TYPE_CHECKING, NamedTuple
 from .webhook_post import MalformedAnswer, Webhook, post
 
 if TYPE_CHECKING:
     import ssl
+    from typing import Any
 
 USER_AGENT = "slackgate-relay/1"
 MAX_ATTEMPTS = 4
@@ -98,22 +99,37 @@ class Forwarder(NamedTuple):
 
 
 def _parse(url: str) -> Webhook:
-    from urllib.parse import urlsplit  # only once a message is on its way
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """The webhook's parts, read by hand: urllib.parse costs about 3 ms of a cold start and a
+    webhook URL has one plain shape, scheme://host[:port][/path][?query]."""
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not separator or scheme not in ("http", "https"):
         raise UpstreamError("the channel's webhook is not an http(s) URL")
-    try:
-        port = parts.port
-    except ValueError:
-        raise UpstreamError("the channel's webhook has an invalid port") from None
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
+    rest = rest.partition("#")[0]
+    ends = [at for at in (rest.find("/"), rest.find("?")) if at >= 0]
+    authority, target = rest[: min(ends, default=len(rest))], rest[min(ends, default=len(rest)) :]
+    if "@" in authority:
+        raise UpstreamError("the channel's webhook holds a user name: a webhook URL has none")
+    host, port_text = _host_and_port(authority)
+    if not host:
+        raise UpstreamError("the channel's webhook is not an http(s) URL")
+    if port_text and not (port_text.isascii() and port_text.isdigit() and int(port_text) < 65536):
+        raise UpstreamError("the channel's webhook has an invalid port")
+    path = target if target.startswith("/") else "/" + target
     # The request line and Host header are written as they are: nothing but visible ASCII.
-    if not all("!" <= ch <= "~" for ch in path + parts.hostname):
+    if not all("!" <= ch <= "~" for ch in path + host):
         raise UpstreamError("the channel's webhook holds spaces or characters URLs cannot")
-    return Webhook(parts.scheme == "https", parts.hostname, port, path)
+    return Webhook(scheme == "https", host.lower(), int(port_text) if port_text else None, path)
+
+
+def _host_and_port(authority: str) -> tuple[str, str]:
+    if authority.startswith("["):  # an IPv6 literal: [::1]:8443
+        literal, bracket, after = authority[1:].partition("]")
+        if not bracket or (after and not after.startswith(":")):
+            raise UpstreamError("the channel's webhook has an invalid IPv6 host")
+        return literal, after[1:]
+    host, _, port_text = authority.partition(":")
+    return host, port_text
 
 
 def _post(target: Webhook, body: bytes, timeout: float) -> tuple[int, float | None, str]:

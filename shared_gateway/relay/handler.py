@@ -20,18 +20,23 @@ import json
 import os
 import sys
 import time
-from typing import Any, TextIO
 
 from .forwarder import Forwarder, UpstreamError, UpstreamRateLimited, UpstreamTimeout
 from .identity import CallerRejected, team_of_caller
+from .lean_typing import TYPE_CHECKING
 from .observability import RequestRecord, emit
 from .payload import PayloadRejected, check_message, decode_body, parse_json
 from .policy import cap_reasons, evaluate
-from .ratelimit import Limiter, RateLimiter
+from .ratelimit import RateLimiter
 from .reasons import Reason
 from .registry import Registry, RegistryError, load_registry
 from .shared_ratelimit import TABLE_ENV, SharedRateLimiter
 from .webhooks import DEFAULT_TTL_SECONDS, WebhookResolver
+
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
+    from .ratelimit import Limiter
 
 STATUS = {
     "invalid_json": 400,

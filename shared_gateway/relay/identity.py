@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
+from .lean_typing import TYPE_CHECKING
 from .reasons import Reason
 from .registry import Registry, Team
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # Partitions AWS has today; an ARN from anywhere else is not one of ours. The account is
 # [0-9], not \d: Python's \d also matches Arabic-Indic, fullwidth and other digits.

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
+
+from .lean_typing import NamedTuple
 
 MAX_URL_LENGTH = 3000
 # Links checked in one string: a real message has a few dozen; each costs a check.

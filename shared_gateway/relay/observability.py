@@ -11,7 +11,11 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TextIO
+
+from .lean_typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 NAMESPACE = "Slackgate"
 SERVICE = "relay"

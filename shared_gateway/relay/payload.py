@@ -20,9 +20,12 @@ import binascii
 import json
 import math
 import re
-from typing import Any, NamedTuple
 
+from .lean_typing import TYPE_CHECKING, NamedTuple
 from .reasons import Reason
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # Slack truncates text past 40,000 characters and refuses more than 50 blocks. The body
 # limit leaves room for 40,000 non-ASCII characters JSON-escaped as \uXXXX plus blocks.

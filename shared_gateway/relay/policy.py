@@ -21,13 +21,16 @@ Links are never redacted: a message with a forbidden link is always refused.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 from . import rendered, scanner, urls
+from .lean_typing import TYPE_CHECKING, NamedTuple
 from .payload import Message, PayloadRejected
 from .reasons import Reason, mask
 from .registry import Team
 from .rules import RULES
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # A real message has hundreds of strings; tens of thousands of tiny ones only cost time.
 MAX_STRINGS = 10_000

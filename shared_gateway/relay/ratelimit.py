@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
 
+from .lean_typing import TYPE_CHECKING
 
-class Limiter(Protocol):
-    def admit(self, team: str, per_minute: int | None) -> float | None:
-        """Takes one message of `team`'s allowance: None when admitted, else seconds to wait."""
-        ...
+if TYPE_CHECKING:  # a type for annotations only: the relay never checks it at run time
+    from typing import Protocol
+
+    class Limiter(Protocol):
+        def admit(self, team: str, per_minute: int | None) -> float | None:
+            """Takes one message of `team`'s allowance: None when admitted, else seconds to
+            wait."""
+            ...
 
 
 class RateLimiter:

@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, NamedTuple
+
+from .lean_typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import Any
 
 TEAM_SLUG = re.compile(r"[a-z][a-z0-9]{1,20}")
 # Slugs no team may have: they name, or could be mistaken for, the gateway's own roles and

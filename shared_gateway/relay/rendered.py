@@ -44,12 +44,15 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any, NamedTuple
 
 from . import scanner
+from .lean_typing import TYPE_CHECKING, NamedTuple
 from .normalize import normalize_many
 from .reasons import Reason
 from .rules import RULES, Rule
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "COMPACT_MAX",

@@ -11,9 +11,12 @@ import binascii
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
 
+from .lean_typing import TYPE_CHECKING, NamedTuple
 from .validators import Validator, random_looking
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _SecretGroupName(Mapping[str, int]):

@@ -39,10 +39,13 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
 
+from .lean_typing import TYPE_CHECKING
 from .observability import NAMESPACE, SERVICE
 from .ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 TABLE_ENV = "SLACKGATE_RATE_TABLE"
 PARTITION_KEY = "pk"  # "<team>#<window start, epoch seconds>"

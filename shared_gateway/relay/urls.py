@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
+from .lean_typing import TYPE_CHECKING
 from .links_bare import MAX_URL_LENGTH, TOO_MANY_LINKS, TOO_MANY_LINKS_MESSAGE, bare_links
 from .links_mrkdwn import mrkdwn_links
 from .reasons import mask

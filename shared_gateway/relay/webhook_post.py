@@ -13,7 +13,8 @@ stretch an attempt. TLS is the caller's context: certificate and host name verif
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, NamedTuple
+
+from .lean_typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import socket

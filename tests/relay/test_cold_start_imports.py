@@ -22,7 +22,8 @@ from shared_gateway.local.slack_standin import SlackStandin
 RELAY = Path(__file__).resolve().parents[2] / "shared_gateway" / "relay"
 CALLER = "arn:aws:sts::123456789012:assumed-role/slackgate-payments-nightly/fn"
 # Each costs milliseconds to import (http.client pulls in the email package; pathlib pulls in
-# fnmatch and urllib.parse), and the relay needs none of them to check and deliver a message.
+# fnmatch and urllib.parse; typing's NamedTuple compiles every field's annotation), and the
+# relay needs none of them to check and deliver a message.
 NEVER_IMPORTED = (
     "http.client",
     "email",
@@ -31,6 +32,8 @@ NEVER_IMPORTED = (
     "urllib.request",
     "boto3",
     "logging",
+    "typing",
+    "urllib",
 )
 
 PROBE = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -12,7 +13,9 @@ from shared_gateway.relay.forwarder import (
     UpstreamError,
     UpstreamRateLimited,
     UpstreamTimeout,
+    _parse,
 )
+from shared_gateway.relay.webhook_post import Webhook
 
 MESSAGE = {"text": "nightly report: 12 batches", "unfurl_links": False}
 
@@ -96,3 +99,55 @@ def test_nothing_listening_is_an_upstream_error() -> None:
     with pytest.raises(UpstreamError, match="connection failed") as caught:
         Forwarder(deadline_seconds=2, sleep=lambda _: None).send(url, MESSAGE)
     assert not isinstance(caught.value, UpstreamTimeout)
+
+
+# The webhook URL is read by hand (urllib.parse is too dear at a cold start): every URL that
+# urlsplit reads as http(s) with a host gives the same parts, and the rest are refused with
+# what is wrong.
+PARSED_AS_URLSPLIT_DOES = [
+    "https://hooks.slack.com/services/T0/B0/abc",
+    "HTTPS://Hooks.Slack.COM/services/T0/B0/abc",
+    "http://127.0.0.1:9000/hook",
+    "http://127.0.0.1:9000",
+    "https://example.com?token=x&y=1",
+    "https://example.com/a/b?q=1#fragment",
+    "https://example.com:/path",
+    "http://[::1]:8443/hook",
+    "http://[2001:db8::7]/hook?x=1",
+    "https://example.com:443/",
+]
+
+
+@pytest.mark.parametrize("url", PARSED_AS_URLSPLIT_DOES)
+def test_a_webhook_url_is_read_as_urlsplit_reads_it(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    expected = Webhook(parts.scheme == "https", parts.hostname, parts.port, path)
+    assert _parse(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://example.com/hook", "not an http(s) URL"),
+        ("example.com/hook", "not an http(s) URL"),
+        ("https:///hook", "not an http(s) URL"),
+        ("https://:443/hook", "not an http(s) URL"),
+        ("https://example.com:https/hook", "invalid port"),
+        ("https://example.com:70000/hook", "invalid port"),
+        ("https://example.com:٤٤٣/hook", "invalid port"),  # Arabic-Indic digits
+        ("https://user:pw@example.com/hook", "holds a user name"),
+        ("https://[::1/hook", "invalid IPv6 host"),
+        ("https://[::1]x/hook", "invalid IPv6 host"),
+        ("https://example.com/a hook", "holds spaces"),
+        ("https://exämple.com/hook", "holds spaces or characters URLs cannot"),
+    ],
+)
+def test_a_webhook_url_that_is_not_plain_http_is_refused_with_the_reason(
+    url: str, problem: str
+) -> None:
+    with pytest.raises(UpstreamError, match=re.escape(problem)) as caught:
+        _parse(url)
+    assert url not in str(caught.value)  # a webhook URL is a credential: never in a message
