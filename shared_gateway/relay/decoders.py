@@ -27,6 +27,7 @@ from functools import cache
 
 from .confusables import COMBINING_MARKS
 from .lean_typing import NamedTuple
+from .prefix_search import PrefixGroup, prefix_groups, present_groups
 from .rules import RULES
 
 __all__ = ["MAX_DEPTH", "TOO_DEEP", "WORK", "Budget", "Variant", "variants"]
@@ -580,26 +581,21 @@ def _decode_hex(digits: str, budget: Budget) -> tuple[str, str] | None:
 
 
 @cache
-def _reversed_keywords(in_tokens: bool) -> list[re.Pattern[str]]:
+def _reversed_keywords(in_tokens: bool) -> list[PrefixGroup]:
     """The rules' keywords written backwards, one literal-prefix regex per leading character
     (searched in lower case), so each pass skips through text at C speed. In the long runs
     (the token view): every keyword; in the whole text, only the key=value rules' longer
     words (password, secret, token...), since the other keywords begin tokens."""
-    backwards = {
-        keyword.lower()[::-1]
-        for rule in RULES
-        for keyword in rule.keywords
-        if len(keyword) >= (3 if in_tokens else 5)
-        and (in_tokens or rule.generic)
-        and keyword.lower() != keyword.lower()[::-1]
-    }
-    by_first: dict[str, list[str]] = {}
-    for word in sorted(backwards, key=len, reverse=True):
-        by_first.setdefault(word[0], []).append(word)
-    return [
-        re.compile(re.escape(first) + "(?:" + "|".join(re.escape(w[1:]) for w in words) + ")")
-        for first, words in sorted(by_first.items())
-    ]
+    return prefix_groups(
+        {
+            keyword.lower()[::-1]
+            for rule in RULES
+            for keyword in rule.keywords
+            if len(keyword) >= (3 if in_tokens else 5)
+            and (in_tokens or rule.generic)
+            and keyword.lower() != keyword.lower()[::-1]
+        }
+    )
 
 
 def _reversed_variants(
@@ -611,11 +607,11 @@ def _reversed_variants(
     token_view, token_view_starts, token_spans = tokens
     lowered = token_view.lower()
     ends = []
-    for finder in _reversed_keywords(True):
+    for group in present_groups(_reversed_keywords(True), lowered):
         # A keyword repeated thousands of times sits in few tokens: each match is moved back
         # to the joined text by its token's shift, looked up again only past that token.
         token_limit = shift = -1
-        for match in finder.finditer(lowered):
+        for match in group.pattern.finditer(lowered):
             if match.start() >= token_limit:
                 token = bisect_right(token_view_starts, match.start()) - 1
                 token_limit = token_view_starts[token] + token_spans[token][1]
@@ -623,7 +619,11 @@ def _reversed_variants(
                 shift = token_spans[token][0] - token_view_starts[token]
             ends.append(match.end() + shift)
     lowered = joined.lower()
-    ends += [m.end() for finder in _reversed_keywords(False) for m in finder.finditer(lowered)]
+    ends += [
+        match.end()
+        for group in present_groups(_reversed_keywords(False), lowered)
+        for match in group.pattern.finditer(lowered)
+    ]
     ends.sort()
     WORK["candidates"] += len(ends)
     windows: list[list[int]] = []  # [index, start, end] in joined coordinates

@@ -2,8 +2,8 @@
 each found keyword serves.
 
 A rule's pattern is tried only where one of its keywords occurs; finding those places is one
-literal-prefix regex per (view, case, leading character, guard) of all keywords, built once
-(on the first scan, not at import: it costs milliseconds of a cold start).
+literal-prefix regex per (view, case, leading character, guard) of all keywords (see
+prefix_search.py), laid out on the first scan and each compiled on its first use.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from .prefix_search import prefix_groups
+from .rule import LazyPattern
 from .rules import RULES, Rule
 
 __all__ = ["Finder", "keyword_finders"]
@@ -50,9 +52,10 @@ class LiteralFinder:
 
 
 # (searches the long-token view instead of the whole text, searches the text as written
-# instead of its lower-case copy, the regex or literal finder, the run of characters in which
-# none of its keywords can start a match, or None)
-Finder = tuple[bool, bool, re.Pattern[str] | LiteralFinder, re.Pattern[str] | None]
+# instead of its lower-case copy, the first character of all its keywords, the regex or
+# literal finder, the run of characters in which none of its keywords can start a match, or
+# None)
+Finder = tuple[bool, bool, str, LazyPattern | LiteralFinder, LazyPattern | None]
 
 
 @cache
@@ -62,8 +65,8 @@ def keyword_finders() -> tuple[list[Finder], dict[tuple[bool, bool, str], tuple[
     text fast instead of trying every position (one alternation of all keywords would test a
     character set at every position, slower). Keywords whose rules share a leading guard (see
     _dead_class) are searched apart from the others, so that a run of refused characters can
-    be skipped for all of them. Built on the first scan, not at import: it costs milliseconds
-    of a cold start.
+    be skipped for all of them. Laid out on the first scan, not at import; each regex is
+    compiled on its first use.
     """
     # Which rules each keyword starts: (view, case, keyword) -> rule indexes, in rule order.
     owners: dict[tuple[bool, bool, str], list[int]] = {}
@@ -83,20 +86,24 @@ def keyword_finders() -> tuple[list[Finder], dict[tuple[bool, bool, str], tuple[
             for index in owners.get((in_tokens, exact, keyword[:length]), ())
         }
         dispatch[(in_tokens, exact, keyword)] = tuple(sorted(served))
-    groups: dict[tuple[bool, bool, str, str], set[str]] = {}
+    groups: dict[tuple[bool, bool, str], set[str]] = {}
     for (in_tokens, exact, keyword), served in dispatch.items():
         guard = _dead_class([RULES[index] for index in served], keyword)
-        groups.setdefault((in_tokens, exact, keyword[0], guard), set()).add(keyword)
-    finders: list[Finder] = []
-    for (in_tokens, exact, first, guard), keywords in sorted(groups.items()):
-        dead = re.compile(f"[{re.escape(guard)}]*") if guard else None
-        if len(keywords) == 1:
-            finders.append((in_tokens, exact, LiteralFinder(next(iter(keywords))), dead))
-            continue
-        longest_first = sorted(keywords, key=len, reverse=True)
-        rest = "|".join(re.escape(keyword[1:]) for keyword in longest_first)
-        finders.append((in_tokens, exact, re.compile(f"{re.escape(first)}(?:{rest})"), dead))
-    return finders, dispatch
+        groups.setdefault((in_tokens, exact, guard), set()).add(keyword)
+    finders: list[tuple[tuple[bool, bool, str, str], Finder]] = []
+    for (in_tokens, exact, guard), keywords in groups.items():
+        dead = LazyPattern(f"[{re.escape(guard)}]*") if guard else None
+        for group in prefix_groups(keywords):
+            # A group of one keyword: `str.find` is as fast, and there is nothing to compile.
+            finder = LiteralFinder(group.words[0]) if len(group.words) == 1 else group.pattern
+            finders.append(
+                (
+                    (in_tokens, exact, group.first, guard),
+                    (in_tokens, exact, group.first, finder, dead),
+                )
+            )
+    finders.sort(key=lambda keyed: keyed[0])
+    return [finder for _, finder in finders], dispatch
 
 
 _LEADING_GUARD = re.compile(r"\(\?<!\[([^\]]*)\]\)")  # (?<![A-Za-z0-9_-]) first in a pattern

@@ -48,6 +48,7 @@ from functools import cache
 from . import scanner
 from .lean_typing import TYPE_CHECKING, NamedTuple
 from .normalize import normalize_many
+from .prefix_search import PrefixGroup, prefix_groups, present_groups
 from .reasons import Reason
 from .rules import RULES, Rule
 
@@ -369,21 +370,12 @@ _GAP_BYTES = b" \t\r\n*~`"
 
 
 @cache
-def _keyword_finders() -> list[re.Pattern[bytes]]:
+def _keyword_finders() -> list[PrefixGroup]:
     """The token-shaped rules' keywords in lower case, one regex per leading character (a
     literal prefix lets the engine skip ahead fast); exact case is the scanner's to check."""
-    by_first: dict[str, set[str]] = {}
-    for rule in RULES:
-        if rule.id in TOKEN_SHAPED:
-            for keyword in rule.keywords:
-                by_first.setdefault(keyword[0].lower(), set()).add(keyword.lower())
-    finders = []
-    for first, words in sorted(by_first.items()):
-        rest = b"|".join(
-            re.escape(word[1:].encode()) for word in sorted(words, key=len, reverse=True)
-        )
-        finders.append(re.compile(re.escape(first.encode()) + b"(?:" + rest + b")"))
-    return finders
+    return prefix_groups(
+        keyword.lower() for rule in RULES if rule.id in TOKEN_SHAPED for keyword in rule.keywords
+    )
 
 
 @cache
@@ -442,10 +434,12 @@ def _compact_runs(
     data = text.encode("ascii", "replace")
     # First, at C speed, whether any such keyword appears in the text with every gap
     # removed: almost never in ordinary messages, and then nothing else is done.
-    glued = data.translate(None, _GAP_BYTES).lower()
-    keywords: set[bytes] = set()
-    for finder in _keyword_finders():
-        keywords.update(finder.findall(glued))
+    glued = data.translate(None, _GAP_BYTES).lower().decode("ascii")
+    keywords = {
+        keyword.encode()
+        for group in present_groups(_keyword_finders(), glued)
+        for keyword in group.pattern.findall(glued)
+    }
     if not keywords:
         return
     mask = data.translate(_COMPACT_TABLE)

@@ -53,6 +53,7 @@ class LazyPattern:
             self.match = compiled.match  # type: ignore[method-assign]
             self.finditer = compiled.finditer  # type: ignore[method-assign]
             self.search = compiled.search  # type: ignore[method-assign]
+            self.findall = compiled.findall  # type: ignore[method-assign]
         return self._compiled
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
@@ -65,6 +66,9 @@ class LazyPattern:
         self, string: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> Iterator[re.Match[str]]:
         return self.compiled().finditer(string, pos, endpos)
+
+    def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+        return self.compiled().findall(string, pos, endpos)
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.pattern!r})"

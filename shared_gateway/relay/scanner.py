@@ -243,11 +243,13 @@ def _scan_batch(
         return starts[index] + len(views[index])
 
     finders, dispatch = keyword_finders()
-    for in_tokens, exact, finder, dead in finders:
+    for in_tokens, exact, first, finder, dead in finders:
         if in_tokens:
             haystack = token_view if exact else token_lowered
         else:
             haystack = joined if exact else lowered
+        if first not in haystack:  # none of its keywords here: not compiled, not run
+            continue
         # A keyword inside a match its rule already kept would only find the same secret
         # again (a rule's secret ends where its match ends), so it is not tried: without
         # this, a keyword repeated thousands of times costs one long match each.
