@@ -85,6 +85,8 @@ class Budget:
         # What each hex run decoded to (None: not text), by the run as written: logs repeat
         # the same commit and request ids line after line, and each is decoded once.
         self.hex_runs: dict[str, tuple[str, str] | None] = {}
+        # The same for base64 and base32 runs, by the run with its line breaks removed.
+        self.base_n_runs: dict[str, tuple[str, str] | None] = {}
 
     def take(self, size: int) -> bool:
         self.left -= size
@@ -365,6 +367,22 @@ def _decode_run(
     WORK["candidates"] += 1
     run = joined[start:end]
     core = run.translate(_NO_GAPS) if wrapped else run
+    if core in budget.base_n_runs:
+        decoded = budget.base_n_runs[core]
+    else:
+        decoded = budget.base_n_runs[core] = _decode_core(core, budget)
+    if decoded is None:
+        return None
+    index, base = _locate(starts, start)
+    text, label = decoded
+    if label.startswith("base64"):
+        end = _with_padding(joined, end)
+    if label.endswith("(truncated)"):
+        budget.overflow.append((index, start - base, end - base, _INFLATES_PAST))
+    return Variant(index, start - base, end - base, text, label)
+
+
+def _decode_core(core: str, budget: Budget) -> tuple[str, str] | None:
     decoded: tuple[str, str] | None = None
     if len(core) >= MIN_BASE32 and (
         _BASE32_UPPER.issuperset(core) or _BASE32_LOWER.issuperset(core)
@@ -373,15 +391,8 @@ def _decode_run(
     # Cheap rejections: hex digests and UUIDs, single-case words and ids are not base64
     # of text (which always mixes cases).
     if decoded is None and _maybe_base64(core):
-        end = _with_padding(joined, end)
         decoded = _decode_base64(core, budget)
-    if decoded is None:
-        return None
-    index, base = _locate(starts, start)
-    text, label = decoded
-    if label.endswith("(truncated)"):
-        budget.overflow.append((index, start - base, end - base, _INFLATES_PAST))
-    return Variant(index, start - base, end - base, text, label)
+    return decoded
 
 
 _NO_GAPS = str.maketrans("", "", " \t\r\n")
@@ -478,9 +489,17 @@ def _readable(raw: bytes, label: str, budget: Budget) -> tuple[str, str] | None:
             return raw.decode("utf-8", "replace"), label + " → gzip (truncated)"
         label += " → gzip"
     text = raw.decode("utf-8", "replace")
-    if not text or len(_UNPRINTABLE.findall(text, 0, 4096)) * 10 > min(len(text), 4096):
+    window = min(len(text), _READABLE_WINDOW)
+    # Random bytes (most base64-looking runs) fail on their replacement characters alone,
+    # counted at C speed; the full count of what is unprintable runs on the rest.
+    if not text or text.count("\ufffd", 0, window) * 10 > window:
+        return None
+    if len(_UNPRINTABLE.findall(text, 0, window)) * 10 > window:
         return None
     return text, label
+
+
+_READABLE_WINDOW = 4096  # characters of a decoded text judged printable or not
 
 
 def _compressed(raw: bytes) -> bool:

@@ -12,6 +12,8 @@ import unicodedata
 import zlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared_gateway.relay import decoders
 from shared_gateway.relay.scanner import scan, scan_many
@@ -229,6 +231,53 @@ def test_a_hex_run_repeated_across_strings_is_decoded_once(work: decoders.Counte
         [],
         ["generic-secret"],
     ]
+
+
+def test_a_base64_run_repeated_across_strings_is_decoded_once(
+    work: decoders.Counter[str],
+) -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9"  # a JWT header: readable JSON in base64
+    scan_many([f"header {token} request {n}" for n in range(50)])
+    once = work["decoded_bytes"]
+    work.clear()
+    scan(f"header {token} request 0")
+    assert once == work["decoded_bytes"] > 0
+    # ... and a secret in a repeated run is still reported in every string that holds it,
+    # wrapped or not (the run is known by its characters, line breaks removed).
+    encoded = b64(LINE.encode())
+    wrapped = "\n".join(encoded[i : i + 20] for i in range(0, len(encoded), 20))
+    results = scan_many([encoded, "x", wrapped, encoded])
+    assert [[f.rule for f in found] for found in results] == [
+        ["aws-access-key-id"],
+        [],
+        ["aws-access-key-id"],
+        ["aws-access-key-id"],
+    ]
+    assert {f.encoding for found in results for f in found} == {"base64"}
+
+
+def _readable_by_definition(raw: bytes) -> bool:
+    """Printable UTF-8: at most a tenth of the first 4096 characters unprintable."""
+    text = raw.decode("utf-8", "replace")
+    unprintable = re.findall("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]", text[:4096])
+    return bool(text) and len(unprintable) * 10 <= min(len(text), 4096)
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(str.encode),
+        st.lists(st.one_of(st.text(max_size=20).map(str.encode), st.binary(max_size=4))).map(
+            b"".join
+        ),
+        st.integers(4000, 4200).map(lambda n: "ア".encode() * n + bytes(range(32)) * 20),
+    )
+)
+def test_the_quick_refusal_of_random_bytes_decides_as_the_full_count_does(raw: bytes) -> None:
+    if decoders._compressed(raw):
+        return  # inflated first: another path
+    got = decoders._readable(raw, "base64", decoders.Budget())
+    assert (got is not None) == _readable_by_definition(raw)
 
 
 @pytest.mark.parametrize("size", [10_000, 40_000, 160_000])
