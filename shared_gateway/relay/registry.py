@@ -297,10 +297,13 @@ def _parse_teams(
         normalised_domains = []
         for domain in domains:
             name = domain.strip().lower().rstrip(".")
-            try:
-                name = name.encode("idna").decode("ascii")
-            except UnicodeError:
-                name = ""
+            # An ASCII name is its own IDNA form (DOMAIN_NAME checks its labels), and the
+            # codec's import (stringprep, a regex) would cost every cold start a millisecond.
+            if not name.isascii():
+                try:
+                    name = name.encode("idna").decode("ascii")
+                except UnicodeError:
+                    name = ""
             if not DOMAIN_NAME.fullmatch(name):
                 problems.append(
                     f"{where}.link_domains: {domain!r} is not a domain name — write a bare "

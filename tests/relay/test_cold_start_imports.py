@@ -34,6 +34,8 @@ NEVER_IMPORTED = (
     "logging",
     "typing",
     "urllib",
+    "encodings.idna",  # and stringprep: an ASCII domain in the registry needs no codec
+    "stringprep",
 )
 
 PROBE = """
@@ -58,7 +60,7 @@ def test_a_cold_start_delivers_without_the_costly_modules(tmp_path: Path) -> Non
     with SlackStandin() as slack:
         written = tmp_path / "registry.toml"
         written.write_text(
-            '[teams.payments]\nchannels = ["payments-alerts"]\n'
+            '[teams.payments]\nchannels = ["payments-alerts"]\nlink_domains = ["example.com"]\n'
             f'[channels.payments-alerts]\nurl = "{slack.url}"\n'
         )
         registry = tmp_path / "registry.json"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared_gateway.relay.registry import (
     BOOTSTRAP_QUALIFIER_LENGTH,
+    DOMAIN_NAME,
     PERSONAL_DEFAULTS,
     RESERVED_TEAM_SLUGS,
     TEAM_SLUG,
@@ -49,6 +53,43 @@ def test_valid_registry_is_normalised() -> None:
     assert team.rate_limit_per_minute == 30
     assert registry.channels["payments-alerts"].secret == "slackgate/channels/payments-alerts"
     assert registry.local_url_channels() == []
+
+
+def _domains_of(name: str) -> tuple[str, ...] | None:
+    text = f'[teams.payments]\nchannels=["a"]\nlink_domains={json.dumps([name])}\n'
+    try:
+        return (
+            parse_registry(text + '[channels.a]\nsecret="s"\n', "reg.toml")
+            .teams["payments"]
+            .link_domains
+        )
+    except RegistryError:
+        return None
+
+
+def _by_the_idna_codec(name: str) -> tuple[str, ...] | None:
+    """What the registry made of a domain when every name went through the IDNA codec."""
+    name = name.strip().lower().rstrip(".")
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return (name,) if DOMAIN_NAME.fullmatch(name) else None
+
+
+_LABEL = st.text(alphabet="abcXYZ019-_*", min_size=0, max_size=65)
+
+
+@given(
+    st.one_of(
+        st.lists(_LABEL, min_size=1, max_size=5).map(".".join),
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=40),
+        st.sampled_from(["a" * 63 + ".com", "a" * 64 + ".com", "a..com", ".com", "com.", "x.y."]),
+    )
+)
+def test_an_ascii_domain_is_read_as_the_idna_codec_reads_it(name: str) -> None:
+    # ASCII names skip the codec (its import costs a cold start); the outcome is the same.
+    assert _domains_of(name) == _by_the_idna_codec(name)
 
 
 def test_bundled_example_registry_is_valid() -> None:

@@ -330,3 +330,19 @@ def test_tls_refuses_a_certificate_for_another_host(tls_files: dict[str, Path]) 
     ):
         post(webhook(server.port, https=True), b"{}", HEADERS, 2, 10, tls=trusting)
     assert server.requests == []
+
+
+def test_tls_to_a_host_name_checks_the_certificate_for_that_name(
+    tls_files: dict[str, Path],
+) -> None:
+    # The host goes to the resolver and to ssl as ASCII bytes (no IDNA codec to import): the
+    # name is still resolved, sent as SNI and matched against the certificate.
+    trusting = ssl.create_default_context(cafile=str(tls_files["ca"]))
+    with tls_server(tls_files, OK) as server:
+        answer = post(webhook(server.port, True, "localhost"), b"{}", HEADERS, 2, 10, tls=trusting)
+    assert answer.status == 200
+    with (
+        tls_server(tls_files, OK, certificate="other") as server,
+        pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch"),
+    ):
+        post(webhook(server.port, True, "localhost"), b"{}", HEADERS, 2, 10, tls=trusting)
