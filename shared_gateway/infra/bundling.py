@@ -11,6 +11,10 @@ compiled here, by the Python that synthesizes, with `--invalidation-mode uncheck
 (no timestamps to check against the zip's, and a stable asset hash), and the relay's
 runtime is that same Python version (`relay_runtime_name`), so the bytecode always matches
 the interpreter that loads it.
+
+The package also gets the scanner's keyword layout as a module of constants
+(`relay.keywords.layout_module_source`): plain data derived from the rules, laid out here so
+that a cold start loads it instead of computing it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..relay.keywords import LAYOUT_MODULE, layout_module_source
 from ..relay.registry import Registry, RegistryError, load_registry
 from .config import PACKAGE_DIR
 
@@ -94,6 +99,8 @@ def stage_relay_code(registry_path: Path, destination: Path) -> Path:
     if package.exists():
         shutil.rmtree(package)
     shutil.copytree(RELAY_SOURCE, package, ignore=_NOT_SHIPPED)
+    # The scanner's keyword layout, laid out here once instead of at every cold start.
+    (package / f"{LAYOUT_MODULE}.py").write_text(layout_module_source(), encoding="utf-8")
     compile_package(package)
     shutil.copyfile(registry_path, destination / REGISTRY_NAME)
     write_bundled_registry(registry_path, destination / BUNDLED_REGISTRY_NAME)

@@ -3,19 +3,22 @@ each found keyword serves.
 
 A rule's pattern is tried only where one of its keywords occurs; finding those places is one
 literal-prefix regex per (view, case, leading character, guard) of all keywords (see
-prefix_search.py), laid out on the first scan and each compiled on its first use.
+prefix_search.py), each compiled on its first use. The layout of those groups is plain data
+derived from the rules: the bundling ships it as constants beside the relay's code, so a
+cold start loads it from bytecode instead of laying it out (about 2 ms).
 """
 
 from __future__ import annotations
 
+import binascii
 import re
 from functools import cache
 
-from .prefix_search import prefix_groups
+from .prefix_search import PrefixGroup, prefix_groups
 from .rule import LazyPattern
 from .rules import RULES, Rule
 
-__all__ = ["Finder", "keyword_finders"]
+__all__ = ["Finder", "keyword_finders", "keyword_layout", "layout_module_source"]
 
 
 class _Found:
@@ -58,16 +61,45 @@ class LiteralFinder:
 Finder = tuple[bool, bool, str, LazyPattern | LiteralFinder, LazyPattern | None]
 
 
+# The keyword layout, as plain data (what the bundling ships, see `layout_module_source`):
+# the finder groups, each (view, case, first character, guard, keywords longest first), in
+# search order, and which rules each keyword serves.
+LayoutGroup = tuple[bool, bool, str, str, tuple[str, ...]]
+Dispatch = dict[tuple[bool, bool, str], tuple[int, ...]]
+Layout = tuple[list[LayoutGroup], Dispatch]
+LAYOUT_MODULE = "_keyword_layout"  # written into the deployed package only, never the tree
+
+
 @cache
-def keyword_finders() -> tuple[list[Finder], dict[tuple[bool, bool, str], tuple[int, ...]]]:
-    """One regex per (view, case, leading character, guard) of all keywords, or a `str.find`
+def keyword_finders() -> tuple[list[Finder], Dispatch]:
+    """The finders of the keyword layout, in search order, and the rules each keyword serves.
+
+    One regex per (view, case, leading character, guard) of all keywords, or a `str.find`
     for a group of one keyword: each has a literal prefix, so the search skips through the
     text fast instead of trying every position (one alternation of all keywords would test a
-    character set at every position, slower). Keywords whose rules share a leading guard (see
-    _dead_class) are searched apart from the others, so that a run of refused characters can
-    be skipped for all of them. Laid out on the first scan, not at import; each regex is
-    compiled on its first use.
+    character set at every position, slower). Built on the first scan, each regex compiled on
+    its first use; the layout comes from the deployed package when it matches the rules
+    (laying it out costs a cold start about 2 ms), else it is laid out here.
     """
+    groups, dispatch = shipped_layout() or keyword_layout()
+    finders: list[Finder] = []
+    dead_runs: dict[str, LazyPattern] = {}
+    for in_tokens, exact, first, guard, words in groups:
+        dead = None
+        if guard:
+            dead = dead_runs.get(guard) or dead_runs.setdefault(
+                guard, LazyPattern(f"[{re.escape(guard)}]*")
+            )
+        # A group of one keyword: `str.find` is as fast, and there is nothing to compile.
+        finder = LiteralFinder(words[0]) if len(words) == 1 else PrefixGroup(first, words).pattern
+        finders.append((in_tokens, exact, first, finder, dead))
+    return finders, dispatch
+
+
+def keyword_layout() -> Layout:
+    """Lays the rules' keywords out in finder groups (see `keyword_finders`). Keywords whose
+    rules share a leading guard (see _dead_class) are searched apart from the others, so that
+    a run of refused characters can be skipped for all of them."""
     # Which rules each keyword starts: (view, case, keyword) -> rule indexes, in rule order.
     owners: dict[tuple[bool, bool, str], list[int]] = {}
     for index, rule in enumerate(RULES):
@@ -75,35 +107,65 @@ def keyword_finders() -> tuple[list[Finder], dict[tuple[bool, bool, str], tuple[
             served = owners.setdefault((rule.token, keyword != keyword.lower(), keyword), [])
             if index not in served:
                 served.append(index)
-    dispatch: dict[tuple[bool, bool, str], tuple[int, ...]] = {}
+    dispatch: Dispatch = {}
     for in_tokens, exact, keyword in owners:
         # A found keyword also serves every rule whose keyword is a prefix of it: its
-        # prefixes are looked up, rather than every rule's keywords compared with it
-        # (which cost most of this function's time at a cold start).
+        # prefixes are looked up, rather than every rule's keywords compared with it.
         served = {
             index
             for length in range(1, len(keyword) + 1)
             for index in owners.get((in_tokens, exact, keyword[:length]), ())
         }
         dispatch[(in_tokens, exact, keyword)] = tuple(sorted(served))
-    groups: dict[tuple[bool, bool, str], set[str]] = {}
+    by_guard: dict[tuple[bool, bool, str], set[str]] = {}
     for (in_tokens, exact, keyword), served in dispatch.items():
         guard = _dead_class([RULES[index] for index in served], keyword)
-        groups.setdefault((in_tokens, exact, guard), set()).add(keyword)
-    finders: list[tuple[tuple[bool, bool, str, str], Finder]] = []
-    for (in_tokens, exact, guard), keywords in groups.items():
-        dead = LazyPattern(f"[{re.escape(guard)}]*") if guard else None
-        for group in prefix_groups(keywords):
-            # A group of one keyword: `str.find` is as fast, and there is nothing to compile.
-            finder = LiteralFinder(group.words[0]) if len(group.words) == 1 else group.pattern
-            finders.append(
-                (
-                    (in_tokens, exact, group.first, guard),
-                    (in_tokens, exact, group.first, finder, dead),
-                )
-            )
-    finders.sort(key=lambda keyed: keyed[0])
-    return [finder for _, finder in finders], dispatch
+        by_guard.setdefault((in_tokens, exact, guard), set()).add(keyword)
+    groups = [
+        (in_tokens, exact, group.first, guard, group.words)
+        for (in_tokens, exact, guard), keywords in by_guard.items()
+        for group in prefix_groups(keywords)
+    ]
+    groups.sort(key=lambda group: group[:4])
+    return groups, dispatch
+
+
+def rules_fingerprint() -> int:
+    """A checksum of everything the layout is derived from: each rule's id, view, lookback,
+    keywords and pattern, in rule order (a layout names rules by their index)."""
+    fields = []
+    for rule in RULES:
+        fields += [
+            rule.id,
+            str(rule.token),
+            str(rule.lookback),
+            *rule.keywords,
+            rule.pattern.pattern,
+        ]
+        fields.append("\x00")  # ends the rule: no two rule sets join into the same text
+    return binascii.crc32("\x01".join(fields).encode("utf-8", "surrogatepass"))
+
+
+def layout_module_source() -> str:
+    """The module the bundling writes beside the relay's code (`LAYOUT_MODULE`): the layout of
+    these rules, as constants a cold start loads from bytecode instead of laying it out."""
+    return (
+        '"""Generated when the relay is bundled (keywords.layout_module_source): the keyword\n'
+        'layout of these rules. Ignored unless FINGERPRINT matches them."""\n\n'
+        f"FINGERPRINT = {rules_fingerprint()}\n"
+        f"LAYOUT = {keyword_layout()!r}\n"
+    )
+
+
+def shipped_layout() -> Layout | None:
+    """The layout the deployed package holds, if it was made from these very rules."""
+    try:
+        from . import _keyword_layout as shipped  # type: ignore[attr-defined]  # LAYOUT_MODULE
+    except ImportError:
+        return None  # the source tree: laid out on the first scan
+    if getattr(shipped, "FINGERPRINT", None) != rules_fingerprint():
+        return None
+    return shipped.LAYOUT  # type: ignore[no-any-return]
 
 
 _LEADING_GUARD = re.compile(r"\(\?<!\[([^\]]*)\]\)")  # (?<![A-Za-z0-9_-]) first in a pattern

@@ -21,6 +21,7 @@ import pytest
 
 from shared_gateway.infra.bundling import (
     LAMBDA_PYTHONS,
+    RELAY_SOURCE,
     BundlingPythonError,
     relay_runtime_name,
     stage_relay_code,
@@ -49,7 +50,9 @@ blocked = {"body": json.dumps({"channel": "payments-alerts", "text": text}),
 sys.stdout = open(os.devnull, "w")
 response = handler.handler(blocked, None)
 sys.stdout = sys.__stdout__
-print(json.dumps([response["statusCode"], handler.__file__, handler.__cached__]))
+from relay import keywords
+shipped = keywords.shipped_layout() is not None
+print(json.dumps([response["statusCode"], handler.__file__, handler.__cached__, shipped]))
 """
 
 
@@ -110,10 +113,19 @@ def test_every_module_has_unchecked_hash_bytecode_of_this_python(staged: Path) -
 
 
 def test_the_bytecode_is_what_runs(staged: Path, tmp_path: Path) -> None:
-    status, source, cached = serve_one(sabotaged_copy(staged, tmp_path / "task"))
+    status, source, cached, shipped_layout = serve_one(sabotaged_copy(staged, tmp_path / "task"))
     assert status == 422  # the real policy ran and blocked the key
     assert source.endswith("relay/handler.py")
     assert cached == str(pyc_of(Path(source)))
+    assert shipped_layout  # the keyword layout came from the asset, not laid out again
+
+
+def test_the_asset_holds_the_keyword_layout_of_its_rules(staged: Path) -> None:
+    from shared_gateway.relay import keywords
+
+    shipped = staged / "relay" / f"{keywords.LAYOUT_MODULE}.py"
+    assert shipped.read_text(encoding="utf-8") == keywords.layout_module_source()
+    assert not (RELAY_SOURCE / shipped.name).exists()  # generated into the asset only
 
 
 def test_bytecode_names_the_files_where_lambda_puts_them(staged: Path) -> None:
@@ -165,5 +177,5 @@ def test_the_synthesized_asset_runs_its_bytecode_on_its_runtime(
     assert function["Runtime"] == "python{}.{}".format(*sys.version_info[:2])
     asset = gateway.outdir / ("asset." + function["Code"]["S3Key"].removesuffix(".zip"))
     assert_bytecode_for_every_module(asset / "relay")
-    status, _, _ = serve_one(sabotaged_copy(asset, tmp_path / "task"))
-    assert status == 422
+    status, _, _, shipped_layout = serve_one(sabotaged_copy(asset, tmp_path / "task"))
+    assert (status, shipped_layout) == (422, True)

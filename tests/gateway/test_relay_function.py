@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from shared_gateway.relay.keywords import LAYOUT_MODULE
 from shared_gateway.relay.registry import load_registry, parse_registry
 
 from .conftest import Synthesized
@@ -66,7 +67,8 @@ def test_asset_holds_relay_package_and_registry(gateway: Synthesized) -> None:
     modules = sorted(
         p.relative_to(RELAY_SOURCE.parent).as_posix() for p in RELAY_SOURCE.rglob("*.py")
     )
-    assert staged == sorted(["registry.json", "registry.toml", *modules])
+    layout = f"relay/{LAYOUT_MODULE}.py"  # the scanner's keyword layout, made when bundling
+    assert staged == sorted(["registry.json", "registry.toml", layout, *modules])
     registry = (RELAY_SOURCE.parent / "registry.toml").read_text()
     assert (asset_dir / "registry.toml").read_text() == registry
     # What the relay reads: the same registry, as JSON.
