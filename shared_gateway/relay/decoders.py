@@ -606,18 +606,24 @@ def _decode_hex(digits: str, budget: Budget) -> tuple[str, str] | None:
 def _reversed_keywords(in_tokens: bool) -> list[PrefixGroup]:
     """The rules' keywords written backwards, one literal-prefix regex per leading character
     (searched in lower case), so each pass skips through text at C speed. In the long runs
-    (the token view): every keyword; in the whole text, only the key=value rules' longer
-    words (password, secret, token...), since the other keywords begin tokens."""
+    (the token view): every keyword; in the whole text, only the generic key=value rules'
+    words (pass, pwd, secret, token, key...), since the other keywords begin tokens. Words of
+    three letters and more: "ssap" and "yek" are rare in any text read forwards."""
     return prefix_groups(
         {
             keyword.lower()[::-1]
             for rule in RULES
             for keyword in rule.keywords
-            if len(keyword) >= (3 if in_tokens else 5)
+            if len(keyword) >= 3
             and (in_tokens or rule.generic)
             and keyword.lower() != keyword.lower()[::-1]
         }
     )
+
+
+@cache
+def _reversed_name_rest() -> re.Pattern[str]:
+    return re.compile(r"[a-z0-9_.\-]{0,32}")
 
 
 def _reversed_variants(
@@ -641,8 +647,11 @@ def _reversed_variants(
                 shift = token_spans[token][0] - token_view_starts[token]
             ends.append(match.end() + shift)
     lowered = joined.lower()
+    # A key name read backwards ends in the words before its keyword ("yek_ipa" is api_key):
+    # the window takes them too, up to a name's length.
+    name_rest = _reversed_name_rest()
     ends += [
-        match.end()
+        name_rest.match(lowered, match.end()).end()  # type: ignore[union-attr]
         for group in present_groups(_reversed_keywords(False), lowered)
         for match in group.pattern.finditer(lowered)
     ]

@@ -293,6 +293,25 @@ def test_many_short_candidate_runs_cost_work_proportional_to_size(
     assert work["decoded"] <= 5 * len(text)
 
 
+@pytest.mark.parametrize(
+    "assignment",
+    [
+        "password=" + "Zq8rT2mK9pL4xW",
+        "db_pass: " + "Zq8rT2mK9pL4xW",
+        "pwd = " + "Zq8rT2mK9pL4xW",
+        "api_key = " + "Zq8rT2mK9pL4xWv3N",
+        "client_secret=" + "Zq8rT2mK9pL4xWv3N",
+    ],
+)
+def test_a_reversed_assignment_in_ordinary_text_is_read_the_right_way_round(
+    assignment: str,
+) -> None:
+    # The keyword of a key=value secret is an ordinary word (not the start of a long token),
+    # so it is looked for reversed in the whole text, not only in the long runs.
+    found = scan(f"nightly run done. {assignment[::-1]} see you tomorrow")
+    assert [(f.rule, f.encoding) for f in found] == [("generic-secret", "reversed")]
+
+
 def test_reversed_windows_read_each_character_at_most_once(work: decoders.Counter[str]) -> None:
     text = "AIKA" * 50_000  # a reversed keyword at every fourth character
     scan(text)
