@@ -5,9 +5,10 @@ blocks, attachments and metadata — for two checks:
 
 * links: values under URL-valued keys must be allowed URLs, and every link written in any
   string (mrkdwn ``<url|label>``, bare URLs) must be too;
-* secrets and personal data: the scanner, over all strings in one batch, then over the
-  message as a reader sees it rendered (rendered.py: a secret split across strings, spaces
-  or mrkdwn markers).
+* secrets and personal data: the scanner, over all strings in one batch (a string whose
+  object key names a secret also as `key: value`, labelled.py), then over the message as a
+  reader sees it rendered (rendered.py: a secret split across strings, spaces or mrkdwn
+  markers).
 
 A team's ``action`` decides what a secret does: ``block`` refuses the message,
 ``redact`` replaces each finding with ``[redacted:<rule>]`` and forwards the rest. A
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from . import rendered, scanner, urls
+from . import labelled, rendered, scanner, urls
 from .lean_typing import TYPE_CHECKING, NamedTuple
 from .payload import Message, PayloadRejected
 from .reasons import Reason, mask
@@ -82,9 +83,25 @@ def evaluate(message: Message, team: Team) -> Verdict:
         for reason in _link_problems(site, text, team)
     ]
 
+    # A string under a key that names a secret ("db_password") is scanned as `key: value`
+    # too (labelled.py), in the same batch.
+    named = labelled.keys_naming_secrets(
+        {site.slot for site in sites if isinstance(site.slot, str)}
+    )
+    relabelled = [
+        (index, labelled.label(site.slot))  # type: ignore[arg-type]
+        for index, (site, text) in enumerate(zip(sites, texts, strict=True))
+        if site.slot in named and isinstance(site.container[site.slot], str)  # type: ignore[index]
+    ]
+    scanned = scanner.scan_many(
+        texts + key_texts + [label + texts[index] for index, label in relabelled]
+    )
+    own = scanned[: len(texts) + len(key_texts)]
+    for (index, label), found in zip(relabelled, scanned[len(own) :], strict=True):
+        own[index] = labelled.merged(own[index], found, len(label))
     findings_per_text = [
         [f for f in findings if team.decision(_CATEGORY.get(f.rule, "secret")) != "allow"]
-        for findings in scanner.scan_many(texts + key_texts)
+        for findings in own
     ]
     blocking = any(
         team.decision(_CATEGORY.get(f.rule, "secret")) == "block"
