@@ -6,7 +6,8 @@ own, and the scanner, which reads each string alone, would see a random-looking 
 no name before it. So a string whose key names a secret (holds a name word of the
 key=value rules: pass, pwd, secret, token, key, credential, a vendor's name such as
 datadog) is also scanned as ``key: value``, the way a configuration file writes it, and
-what that finds in the value is reported on the value (and redacted there).
+what that finds in the value is reported on the value (and redacted there). The same goes
+for the value of a legacy attachment field, named by the field's title.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .findings import Finding
 from .normalize import normalize
 from .rules import RULES
 
-__all__ = ["keys_naming_secrets", "label", "merged"]
+__all__ = ["keys_naming_secrets", "label", "merged", "names_of"]
 
 
 @cache
@@ -34,6 +35,16 @@ def name_words() -> tuple[str, ...]:
             if len(word) >= 3 and word.replace("_", "").isalpha():
                 words.add(word)
     return tuple(sorted(words))
+
+
+def names_of(container: object, slot: object) -> list[str]:
+    """What names the string at `container[slot]`: its object key, and for the `value` of
+    an attachment field (`{"title": "DB password", "value": "..."}`) the field's title,
+    which Slack shows above it."""
+    if not isinstance(slot, str):
+        return []
+    title = container.get("title") if slot == "value" and isinstance(container, dict) else None
+    return [slot, title] if isinstance(title, str) and title else [slot]
 
 
 def keys_naming_secrets(keys: Iterable[str]) -> set[str]:

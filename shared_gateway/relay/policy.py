@@ -83,16 +83,16 @@ def evaluate(message: Message, team: Team) -> Verdict:
         for reason in _link_problems(site, text, team)
     ]
 
-    # A string under a key that names a secret ("db_password") is scanned as `key: value`
-    # too (labelled.py), in the same batch.
-    named = labelled.keys_naming_secrets(
-        {site.slot for site in sites if isinstance(site.slot, str)}
-    )
-    relabelled = [
-        (index, labelled.label(site.slot))  # type: ignore[arg-type]
-        for index, (site, text) in enumerate(zip(sites, texts, strict=True))
-        if site.slot in named and isinstance(site.container[site.slot], str)  # type: ignore[index]
+    # A string under a name that says it is a secret ("db_password", or the title of an
+    # attachment field) is scanned as `name: value` too (labelled.py), in the same batch.
+    names = [
+        (index, name)
+        for index, site in enumerate(sites)
+        if isinstance(site.container[site.slot], str)  # type: ignore[index]
+        for name in labelled.names_of(site.container, site.slot)
     ]
+    named = labelled.keys_naming_secrets({name for _, name in names})
+    relabelled = [(index, labelled.label(name)) for index, name in names if name in named]
     scanned = scanner.scan_many(
         texts + key_texts + [label + texts[index] for index, label in relabelled]
     )

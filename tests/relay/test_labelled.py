@@ -66,6 +66,13 @@ def test_a_value_under_an_ordinary_or_harmless_key_passes(payload: object) -> No
     assert blocked_rules(metadata(payload)) == []
 
 
+def test_an_attachment_field_is_named_by_its_title() -> None:
+    field = {"title": "DB password", "value": PASSWORD, "short": True}
+    assert blocked_rules({"attachments": [{"fields": [field]}]}) == ["generic-secret"]
+    harmless = {"title": "Passed checks", "value": "1432 of 1432"}
+    assert blocked_rules({"attachments": [{"fields": [harmless]}]}) == []
+
+
 def test_block_kit_keys_name_no_secret() -> None:
     keys = ["text", "type", "blocks", "elements", "value", "url", "alt_text", "block_id"]
     keys += ["action_id", "fields", "placeholder", "initial_value", "image_url", "title"]
