@@ -43,6 +43,7 @@ from .validators import (
     luhn_valid,
     my_number_check_digit,
     my_number_valid,
+    prose_secret_valid,
     random_looking,
     secret_of,
     shannon_entropy,
@@ -87,11 +88,15 @@ _KEY_QUALIFIERS = (
 _KEY_LOOKBEHIND = _lookbehind_any(
     [q for word in _KEY_QUALIFIERS.split() for q in (word, word + "[_. -]")]
 )
+# "key" after one of those qualifiers. The look-ahead first: where no "key" starts (every
+# "password" of a long text), the dozens of look-behinds are not tried (half a failed
+# attempt's time).
+_QUALIFIED_KEY = f"(?=key)(?:{_KEY_LOOKBEHIND})key"
 # The key name: a secret word, then the rest of the name (joined by _ . - or camelCase).
 # Not after ":" or "/": that is an ARN or path segment (arn:...:secret:prod/db-AbCdEf).
 _SECRET_NAME = (
     r"(?<![:/])(?i:(?P<name>passw(?:or)?d|passphrase|passcode|(?<![a-z])pass|pwd|secret|token"
-    rf"|credentials?|(?:{_KEY_LOOKBEHIND})key))"
+    rf"|credentials?|{_QUALIFIED_KEY}))"
     r"(?P<suffix>(?:[_.-]|(?<=[a-z])[A-Z])[\w.-]{0,30}?)?"
 )
 # A value: quoted (anything to the closing quote, spaces and ; included) or bare (up to
@@ -104,6 +109,19 @@ _VALUE = (
 # After the name: its closing quote (JSON, also \"escaped\"), spaces (aligned), an operator.
 _OPERATOR = r"\\?[\"']?[ \t]{0,40}(?::=|=>|[:=])[ \t]{0,8}\\?"
 
+# A secret named in a sentence: its name (a password word, or a qualified "key"), then "is"
+# or "was" (after up to two "for <thing>" phrases of a few words), or ":" after such a
+# phrase ("password for admin: ..."; a bare "name: value" is the generic rule's), maybe
+# "now" or "set to", then the value, without the sentence's closing punctuation.
+_PROSE_FOR = r"[ \t]{1,3}+(?i:for|of|to|on)(?:[ \t]{1,3}+[\w.@/-]{1,40}+){1,3}"
+_PROSE_SECRET = (
+    r"(?<![\w/:.-])(?i:(?P<name>passw(?:or)?d|passphrase|passcode|pass|pwd|secret|token"
+    rf"|{_QUALIFIED_KEY}))"
+    rf"(?:(?:{_PROSE_FOR}){{1,2}}[ \t]{{0,3}}+:|(?:{_PROSE_FOR}){{0,2}}[ \t]{{1,3}}+(?i:is|was))"
+    r"(?:[ \t]{1,3}+(?i:now|still|set[ \t]to|changed[ \t]to))?[ \t]{1,3}+[\"'`]?"
+    r"(?P<secret>[^\s\"'`,;()<>\x00]{7,127}?[^\s\"'`,;()<>\x00.!?])"
+    r"(?=[.!?]?(?:[\s\"'`,;()<>\x00]|$))"
+)
 _SLACK = "xox"
 _PRIVATE_KEY = (
     rf"-----BEGIN{_PEM_LABEL}"
@@ -352,6 +370,39 @@ CORE_RULES: tuple[Rule, ...] = (
             "monkey=bananas12345",
             "bypass=everything-ok",
             "password=********",
+        ),
+    ),
+    Rule(
+        id="prose-secret",
+        description="secret named in a sentence",
+        # "the password is ...", "API key for staging: ...", "token was set to ...": how a
+        # person writes one down, without the operator a configuration file has.
+        pattern=lazy(_PROSE_SECRET),
+        keywords=("pass", "pwd", "secret", "token", "key"),
+        validator=prose_secret_valid,
+        generic=True,
+        examples=(
+            "the password is Zx9!" + fake_alnum(8),
+            f"FYI the new db password is now {fake_alnum(12)}.",
+            f"api key for staging is {fake_alnum(24)}",
+            f"Password for admin@example.com: {fake_alnum(10)}1",
+            f"the token was set to '{fake_alnum(20)}'",
+            f"client secret of the billing app is {fake_alnum(32)}!",
+        ),
+        near_misses=(
+            "the password is required",
+            "password is incorrect for user admin",
+            "the token is expired",
+            "the secret is stored in vault",
+            "api key is missing from the request",
+            "password was changed on 2024-01-12",
+            "the password is Password",
+            "the secret is prod/db-credentials",
+            "token is ${GITHUB_TOKEN}",
+            "password is at least 12 characters long",
+            "pass is 2024-11-26T06:00:12Z",
+            "the key is ready",
+            "the passport is DE1234",
         ),
     ),
     Rule(

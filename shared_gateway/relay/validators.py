@@ -228,6 +228,10 @@ _REFERENCE_KEY_PREFIX = r"(?i)(?:existing|external|sealed|from|use|value[_-]?fro
 _OBJECT_NAME = r"[a-z]+(?:[-_.][a-z]+)*(?:[-_.]v?\d{1,3})?"
 
 
+# A lower-case name or path (prod/db-credentials, vault:kv/app): where a secret is kept.
+_LOWER_REFERENCE = r"[a-z0-9]+(?:[/_.:-][a-z0-9]+)+"
+
+
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     # Validator-only patterns compile on first use, off the import path.
@@ -236,6 +240,17 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def is_placeholder(value: str) -> bool:
     return _compiled(_PLACEHOLDER).fullmatch(value) is not None
+
+
+def prose_secret_valid(match: re.Match[str]) -> bool:
+    """A value named in a sentence ("the password is ...") must look made up: letters with
+    digits or symbols, varied, and neither a placeholder, a word nor the name of a place."""
+    value = match.group("secret")
+    if is_placeholder(value) or _compiled(_LOWER_REFERENCE).fullmatch(value):
+        return False
+    if not any(c.isalpha() for c in value) or value.isalpha():
+        return False  # "2024-01-12", "Password": a date or a word, not a password
+    return shannon_entropy(value) >= 3.0
 
 
 def generic_secret_valid(match: re.Match[str]) -> bool:
