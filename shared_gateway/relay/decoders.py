@@ -26,6 +26,7 @@ from collections.abc import Callable
 from functools import cache
 
 from .confusables import COMBINING_MARKS
+from .japanese_names import japanese_name_windows
 from .lean_typing import NamedTuple
 from .prefix_search import PrefixGroup, prefix_groups, present_groups
 from .rules import RULES
@@ -140,6 +141,10 @@ def variants(
     if depth == 0:
         found += _reversed_variants(joined, texts, starts, tokens)
         found += _unmarked_variants(joined, texts, starts)
+        found += [
+            Variant(index, start, end, read, "Japanese key name")
+            for index, start, end, read in japanese_name_windows(texts)
+        ]
     kept = []
     for variant in found:
         within = budget.seen.get(variant.text)
