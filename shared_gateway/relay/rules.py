@@ -451,6 +451,33 @@ CORE_RULES: tuple[Rule, ...] = (
         near_misses=("mysql -u root -p orders", "mkdir -p /var/lib/mysql"),
     ),
     Rule(
+        id="cli-user-password",
+        description="user and password on a command line (-u user:password)",
+        # curl -u user:password, curl --user user:password, wget/http(ie) alike: the one
+        # command-line form that carries both, with a colon between them.
+        pattern=lazy(
+            r"(?<![\w-])(?:-u|--user)(?:[ \t]{1,3}|=)[\"']?[^\s:\"'\x00]{0,64}+:"
+            r"(?P<secret>[^\s\"'\x00]{6,200}+)"
+        ),
+        keywords=("-u", "--user"),
+        validator=lambda m: (
+            not is_placeholder(m.group("secret")) and shannon_entropy(m.group("secret")) >= 2.0
+        ),
+        examples=(
+            f"curl -u admin:{fake_alnum(12)} https://api.example.com/v1/x",
+            f"curl --user 'deploy:Zx9!{fake_alnum(8)}' https://ci.example.com",
+            f"curl -u :{fake_alnum(32)} https://api.example.com",  # a token as the password
+        ),
+        near_misses=(
+            "curl -u admin https://api.example.com",  # curl asks for the password
+            "curl -u $USER:$TOKEN https://api.example.com",
+            "curl -u user:password https://api.example.com",
+            "curl -u deploy:${DEPLOY_TOKEN} https://ci.example.com",
+            "sort -u names.txt",
+            "git push -u origin main:main",
+        ),
+    ),
+    Rule(
         id="payment-card-number",
         description="payment card number",
         # 13-19 digits in a row, or grouped as printed: 4-4-4-4 or 4-6-5 (4-6-4), with one
