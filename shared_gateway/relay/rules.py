@@ -43,6 +43,7 @@ from .validators import (
     luhn_valid,
     my_number_check_digit,
     my_number_valid,
+    not_a_placeholder,
     prose_secret_valid,
     random_looking,
     secret_of,
@@ -417,9 +418,7 @@ CORE_RULES: tuple[Rule, ...] = (
             r"(?P<secret>[^\s\"'\x00-][^\s\"'\x00]{5,200}+)"
         ),
         keywords=("--",),
-        validator=lambda m: (
-            not is_placeholder(m.group("secret")) and shannon_entropy(m.group("secret")) >= 2.5
-        ),
+        validator=not_a_placeholder(2.5),
         examples=(
             f"mysqladmin --password {fake_alnum(12)} status",
             f"vault login --token={fake_alnum(26)}",
@@ -441,9 +440,7 @@ CORE_RULES: tuple[Rule, ...] = (
         ),
         keywords=("-p",),
         context=("mysql", "mariadb", "sshpass"),
-        validator=lambda m: (
-            not is_placeholder(m.group("secret")) and shannon_entropy(m.group("secret")) >= 2.5
-        ),
+        validator=not_a_placeholder(2.5),
         examples=(
             f"mysql -u root -p{fake_alnum(12)} orders",
             f"sshpass -p '{fake_alnum(12)}' ssh host",
@@ -460,9 +457,7 @@ CORE_RULES: tuple[Rule, ...] = (
             r"(?P<secret>[^\s\"'\x00]{6,200}+)"
         ),
         keywords=("-u", "--user"),
-        validator=lambda m: (
-            not is_placeholder(m.group("secret")) and shannon_entropy(m.group("secret")) >= 2.0
-        ),
+        validator=not_a_placeholder(2.0),
         examples=(
             f"curl -u admin:{fake_alnum(12)} https://api.example.com/v1/x",
             f"curl --user 'deploy:Zx9!{fake_alnum(8)}' https://ci.example.com",

@@ -242,6 +242,16 @@ def is_placeholder(value: str) -> bool:
     return _compiled(_PLACEHOLDER).fullmatch(value) is not None
 
 
+def not_a_placeholder(min_entropy: float) -> Validator:
+    """A value given on a command line: not a placeholder ($TOKEN, ****), and varied."""
+
+    def validator(match: re.Match[str]) -> bool:
+        value = match.group("secret")
+        return not is_placeholder(value) and shannon_entropy(value) >= min_entropy
+
+    return validator
+
+
 def prose_secret_valid(match: re.Match[str]) -> bool:
     """A value named in a sentence ("the password is ...") must look made up: letters with
     digits or symbols, varied, and neither a placeholder, a word nor the name of a place."""
