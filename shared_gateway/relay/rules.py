@@ -331,6 +331,30 @@ CORE_RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        id="auth-credentials",
+        description="user and password in an auth field (base64 of user:password)",
+        # ~/.docker/config.json ("auth": "<base64>"), .npmrc (_auth=<base64>), Helm and
+        # registry configs: the same user:password as basic credentials, named "auth".
+        pattern=lazy(
+            r"(?<![A-Za-z0-9])(?i:auth)\\?[\"']?[ \t]{0,8}[:=][ \t]{0,8}\\?[\"']?"
+            r"(?P<secret>[A-Za-z0-9+/]{6,400}+={0,2})(?![A-Za-z0-9+/=])"
+        ),
+        keywords=("auth",),
+        validator=basic_auth_valid,  # base64 of user:password, decoded and checked
+        examples=(
+            '{"auths": {"registry.example.com": {"auth": "ZGVwbG95OlpxOHJUMm1LOXBMNHhX"}}}',
+            "_auth=ZGVwbG95OlpxOHJUMm1LOXBMNHhX",  # deploy:Zq8rT2mK9pL4xW
+            "auth: YWxpY2U6czNjcmV0LVBhc3M=",
+        ),
+        near_misses=(
+            "auth: required",
+            "oauth: ZGVwbG95OlpxOHJUMm1LOXBMNHhX",  # another field: not this format
+            '"auth": "dXNlcm5hbWU="',  # "username", no colon
+            "author: QWxpY2UgU21pdGg=",
+            '"auth": "ZGVwbG95OiR7VE9LRU59"',  # deploy:${TOKEN}
+        ),
+    ),
+    Rule(
         id="generic-secret",
         description="secret in a key=value pair",
         # env files, YAML, JSON, INI/TOML, connection strings, HTTP headers (X-Api-Key: ...),
