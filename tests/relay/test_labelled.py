@@ -46,6 +46,8 @@ def blocked_rules(fields: dict[str, object]) -> list[str]:
         ({"db": {"credentials": {"password": PASSWORD}}}, "generic-secret"),  # nested
         ({"users": [{"name": "ops", "pwd": PASSWORD}]}, "generic-secret"),  # in a list
         ({"DATADOG_API_KEY": DATADOG}, "datadog-api-key"),
+        # ~/.docker/config.json as metadata: base64 of deploy:<password> under "auth"
+        ({"auths": {"registry": {"auth": "ZGVwbG95OlpxOHJUMm1LOXBMNHhX"}}}, "auth-credentials"),
     ],
 )
 def test_a_secret_under_a_key_that_names_it_is_found(payload: object, rule: str) -> None:
