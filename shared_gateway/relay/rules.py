@@ -107,8 +107,13 @@ _VALUE = (
     r"|(?:[^\s\"'`,;<>()\[\]{}=\\]|;(?![ \t]{0,3}[A-Za-z][\w .]{0,30}=))){6,200}+={0,3})"
 )
 
-# After the name: its closing quote (JSON, also \"escaped\"), spaces (aligned), an operator.
-_OPERATOR = r"\\?[\"']?[ \t]{0,40}(?::=|=>|[:=])[ \t]{0,8}\\?"
+# After the name: its closing quote (JSON, also \"escaped\"), or the mrkdwn markers a Slack
+# label is written in (*Password:* value, *Password*: value, `api_key`: value, and after a
+# marked label the value may start the next line), spaces (aligned), an operator.
+_OPERATOR = (
+    r"\\?[\"']?(?:[*_~`]{1,2}(?=[ \t:=]))?[ \t]{0,40}(?::=|=>|[:=])"
+    r"(?:[*_~`]{1,2}(?:[ \t]{0,8}\n)?)?[ \t]{0,8}\\?"
+)
 
 # A secret named in a sentence: its name (a password word, or a qualified "key"), then "is"
 # or "was" (after up to two "for <thing>" phrases of a few words), or ":" after such a
@@ -376,6 +381,10 @@ CORE_RULES: tuple[Rule, ...] = (
             "passphrase: 'correct horse battery staple'",
             f"auth_token = '{fake_alnum(32)}'",
             f"credentials => {fake_alnum(32)}",
+            f"*Password:* {fake_alnum(14)}",  # a Slack label in bold
+            f"*DB password*: {fake_alnum(14)}",
+            f"`api_key`: {fake_alnum(24)}",
+            f"*Password:*\n{fake_alnum(14)}",  # the value under its label
         ),
         near_misses=(
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
@@ -395,6 +404,9 @@ CORE_RULES: tuple[Rule, ...] = (
             "monkey=bananas12345",
             "bypass=everything-ok",
             "password=********",
+            "*Password:* see the vault entry",
+            "*Token:* expired",
+            "password:\n  valueFrom: secretKeyRef",  # YAML: a mapping under the key
         ),
     ),
     Rule(
