@@ -189,6 +189,14 @@ VENDOR_RULES: tuple[Rule, ...] = (
         near_misses=("secret_key_base: see vault", "secret_name=prod/db/password"),
     ),
     bare_token(
+        "google-oauth-client-secret",
+        "Google OAuth client secret",
+        ("GOCSPX-",),
+        "[A-Za-z0-9_-]{28}",
+        examples=(f'"client_secret": "GOCSPX-{fake_alnum(28)}"',),
+        near_misses=("GOCSPX-placeholder",),
+    ),
+    bare_token(
         "huggingface-token",
         "Hugging Face access token",
         ("hf_", "api_org_"),
