@@ -292,6 +292,10 @@ def _windows(view: Rendered) -> list[tuple[int, int]]:
             run_end = min(right.end, right.start + _RUN_CAP)
         if inline:
             spans.append((max(0, run_start - CONTEXT), min(len(mask), run_end + CONTEXT)))
+        elif left.end - left.start <= CONTEXT and _label().search(view.text, left.start, left.end):
+            # A label alone in its string, its value in the next (section fields side by
+            # side, "*Password:*" then the value): the label and the value's first run.
+            spans.append((left.start, run_end))
         elif left.end - run_start >= _MIN_COMPACT and run_end - right.start >= _MIN_COMPACT:
             spans.append((run_start, run_end))
     merged: list[tuple[int, int]] = []
@@ -301,6 +305,12 @@ def _windows(view: Rendered) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+@cache
+def _label() -> re.Pattern[str]:
+    # A string that ends the way a label does: a colon, then maybe mrkdwn's closing markers.
+    return re.compile(r":[*_~`]{0,2}[ \t]*\Z")
 
 
 def _pieces_spanned(view: Rendered, start: int, end: int) -> tuple[int, int]:

@@ -80,6 +80,16 @@ def test_a_token_split_across_section_fields_blocks() -> None:
     assert "spaces and formatting marks" in reason.message
 
 
+def test_a_label_in_one_section_field_names_the_value_in_the_next() -> None:
+    value = "Zq8" + "vW2nR5tY7uK1mX4"
+    (reason,) = refusal(section_fields("*DB password:*", value, "*Owner:*", "ops")).reasons
+    assert (reason.rule, reason.path) == ("generic-secret", "blocks[0].fields[1].text")
+    assert "with the strings around it" in reason.message
+    # Labels that name no secret, or values that are words, pass.
+    passes(section_fields("*Status:*", "passed", "*Owner:*", value))
+    passes(section_fields("*Token:*", "expired"))
+
+
 def test_a_token_split_across_the_text_and_a_block_blocks() -> None:
     fields = {
         "text": "key " + AWS[:8],
