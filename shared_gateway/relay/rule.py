@@ -211,7 +211,9 @@ def fake_hex(length: int, start: int = 0xA0, upper: bool = False) -> str:
 
 def fake_alnum(length: int, start: int = 0x80) -> str:
     raw = _progression(length, start, 7)
-    text = binascii.b2a_base64(raw, newline=False).decode().translate(_DROP_NON_ALNUM)
+    # Three replaces, not a translate table: a hundred examples are built at every import.
+    text = binascii.b2a_base64(raw, newline=False).decode()
+    text = text.replace("+", "").replace("/", "").replace("=", "")
     return (text * (length // max(len(text), 1) + 1))[:length]
 
 
@@ -221,5 +223,4 @@ def fake_base64(length: int, start: int = 0x80, urlsafe: bool = False) -> str:
     return text.translate(_URLSAFE) if urlsafe else text
 
 
-_DROP_NON_ALNUM = str.maketrans("", "", "+/=")
 _URLSAFE = str.maketrans("+/", "-_")
