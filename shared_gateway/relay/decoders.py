@@ -26,7 +26,6 @@ from collections.abc import Callable
 from functools import cache
 
 from .confusables import COMBINING_MARKS
-from .japanese_names import japanese_name_windows
 from .lean_typing import NamedTuple
 from .prefix_search import PrefixGroup, prefix_groups, present_groups
 from .rules import RULES
@@ -141,10 +140,7 @@ def variants(
     if depth == 0:
         found += _reversed_variants(joined, texts, starts, tokens)
         found += _unmarked_variants(joined, texts, starts)
-        found += [
-            Variant(index, start, end, read, "Japanese key name")
-            for index, start, end, read in japanese_name_windows(texts)
-        ]
+        found += _japanese_name_variants(texts)
     kept = []
     for variant in found:
         within = budget.seen.get(variant.text)
@@ -157,6 +153,18 @@ def variants(
         else:
             budget.overflow.append((variant.index, variant.start, variant.end, _OVER_BUDGET))
     return kept
+
+
+def _japanese_name_variants(texts: list[str]) -> list[Variant]:
+    """The stretches after a secret's Japanese name, read with the name in English."""
+    if all(text.isascii() for text in texts):
+        return []  # the module is not even loaded for messages without such text
+    from .japanese_names import japanese_name_windows
+
+    return [
+        Variant(index, start, end, read, "Japanese key name")
+        for index, start, end, read in japanese_name_windows(texts)
+    ]
 
 
 def _locate(starts: list[int], position: int) -> tuple[int, int]:

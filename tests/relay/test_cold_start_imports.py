@@ -36,6 +36,7 @@ NEVER_IMPORTED = (
     "urllib",
     "encodings.idna",  # and stringprep: an ASCII domain in the registry needs no codec
     "stringprep",
+    "relay.japanese_names",  # Japanese secret names: only for messages with non-ASCII text
 )
 
 PROBE = """
