@@ -168,7 +168,8 @@ def shipped_layout() -> Layout | None:
     return shipped.LAYOUT  # type: ignore[no-any-return]
 
 
-_LEADING_GUARD = re.compile(r"\(\?<!\[([^\]]*)\]\)")  # (?<![A-Za-z0-9_-]) first in a pattern
+# Read only when the layout is laid out (never in a deployed relay): LazyPattern, compiled then.
+_LEADING_GUARD = LazyPattern(r"\(\?<!\[([^\]]*)\]\)")  # (?<![A-Za-z0-9_-]) first in a pattern
 _ASCII = "".join(map(chr, range(128)))
 
 
@@ -189,8 +190,8 @@ def _dead_class(rules: list[Rule], keyword: str) -> str:
 
 # A pattern opening with two branches, the second guarded:
 # (?:(?i:secret)...|(?<![..])(?:AKIA|ASIA)...)
-_FIRST_BRANCH = re.compile(r"\(\?:(?:\(\?i:)?([A-Za-z])")
-_BRANCH_GUARD = re.compile(r"\|\(\?<!\[([^\]]*)\]\)\(\?:([A-Za-z0-9_|]+)\)")
+_FIRST_BRANCH = LazyPattern(r"\(\?:(?:\(\?i:)?([A-Za-z])")
+_BRANCH_GUARD = LazyPattern(r"\|\(\?<!\[([^\]]*)\]\)\(\?:([A-Za-z0-9_|]+)\)")
 
 
 def _guard_of(pattern: str, keyword: str) -> str | None:
