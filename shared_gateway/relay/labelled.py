@@ -12,14 +12,18 @@ for the value of a legacy attachment field, named by the field's title.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from .findings import Finding
+from .lean_typing import TYPE_CHECKING
 from .normalize import normalize
 from .rules import RULES
 
-__all__ = ["keys_naming_secrets", "label", "merged", "names_of"]
+if TYPE_CHECKING:
+    from .policy import StringSite
+
+__all__ = ["keys_naming_secrets", "label", "merged", "relabelled"]
 
 
 @cache
@@ -37,14 +41,31 @@ def name_words() -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
-def names_of(container: object, slot: object) -> list[str]:
-    """What names the string at `container[slot]`: its object key, and for the `value` of
-    an attachment field (`{"title": "DB password", "value": "..."}`) the field's title,
-    which Slack shows above it."""
-    if not isinstance(slot, str):
+def relabelled(sites: Sequence[StringSite], keys: Iterable[str]) -> list[tuple[int, str]]:
+    """(index of the site, its label) for each string site named as a secret: by its object
+    key, or, for the `value` of an attachment field (`{"title": "DB password", "value":
+    "..."}`), by the field's title, which Slack shows above it. `keys` are the payload's
+    distinct object keys: most messages have none that names a secret, and then only the
+    few attachment fields are looked at."""
+    named = keys_naming_secrets(keys)
+    titles = {
+        index: site.container["title"]  # type: ignore[call-overload]
+        for index, site in enumerate(sites)
+        if site.slot == "value"
+        and isinstance(site.container, dict)
+        and isinstance(site.container.get("title"), str)
+        and isinstance(site.container["value"], str)
+    }
+    named |= keys_naming_secrets(titles.values())
+    if not named:
         return []
-    title = container.get("title") if slot == "value" and isinstance(container, dict) else None
-    return [slot, title] if isinstance(title, str) and title else [slot]
+    found = []
+    for index, site in enumerate(sites):
+        if site.slot in named and isinstance(site.container[site.slot], str):  # type: ignore[index]
+            found.append((index, label(site.slot)))  # type: ignore[arg-type]
+        if titles.get(index) in named:
+            found.append((index, label(titles[index])))
+    return found
 
 
 def keys_naming_secrets(keys: Iterable[str]) -> set[str]:

@@ -85,14 +85,7 @@ def evaluate(message: Message, team: Team) -> Verdict:
 
     # A string under a name that says it is a secret ("db_password", or the title of an
     # attachment field) is scanned as `name: value` too (labelled.py), in the same batch.
-    names = [
-        (index, name)
-        for index, site in enumerate(sites)
-        if isinstance(site.container[site.slot], str)  # type: ignore[index]
-        for name in labelled.names_of(site.container, site.slot)
-    ]
-    named = labelled.keys_naming_secrets({name for _, name in names})
-    relabelled = [(index, labelled.label(name)) for index, name in names if name in named]
+    relabelled = labelled.relabelled(sites, keys)
     scanned = scanner.scan_many(
         texts + key_texts + [label + texts[index] for index, label in relabelled]
     )
