@@ -93,11 +93,13 @@ _KEY_LOOKBEHIND = _lookbehind_any(
 # "password" of a long text), the dozens of look-behinds are not tried (half a failed
 # attempt's time).
 _QUALIFIED_KEY = f"(?=key)(?:{_KEY_LOOKBEHIND})key"
-# The key name: a secret word, then the rest of the name (joined by _ . - or camelCase).
-# Not after ":" or "/": that is an ARN or path segment (arn:...:secret:prod/db-AbCdEf).
+# The key name: a secret word (chat's pw and creds too), then the rest of the name (joined
+# by _ . - or camelCase). Not after ":" or "/": that is an ARN or path segment
+# (arn:...:secret:prod/db-AbCdEf), except the "user/pass" of a login pair.
 _SECRET_NAME = (
-    r"(?<![:/])(?i:(?P<name>passw(?:or)?d|passphrase|passcode|(?<![a-z])pass|pwd|secret|token"
-    rf"|credentials?|{_QUALIFIED_KEY}))"
+    r"(?:(?<![:/])|(?i:(?<=user/)|(?<=login/)))"
+    r"(?i:(?P<name>passw(?:or)?d|passphrase|passcode|(?<![a-z])pass|pwd|(?<![a-z])pw(?![a-z])"
+    rf"|secret|token|credentials?|(?<![a-z])creds?(?![a-z])|{_QUALIFIED_KEY}))"
     r"(?P<suffix>(?:[_.-]|(?<=[a-z])[A-Z])[\w.-]{0,30}?)?"
 )
 # A value: quoted (anything to the closing quote, spaces and ; included) or bare (up to
@@ -109,9 +111,10 @@ _VALUE = (
 
 # After the name: its closing quote (JSON, also \"escaped\"), or the mrkdwn markers a Slack
 # label is written in (*Password:* value, *Password*: value, `api_key`: value, and after a
-# marked label the value may start the next line), spaces (aligned), an operator.
+# marked label the value may start the next line), spaces (aligned), an operator (chat's
+# "->" too).
 _OPERATOR = (
-    r"\\?[\"']?(?:[*_~`]{1,2}(?=[ \t:=]))?[ \t]{0,40}(?::=|=>|[:=])"
+    r"\\?[\"']?(?:[*_~`]{1,2}(?=[ \t:=-]))?[ \t]{0,40}(?::=|=>|->|[:=])"
     r"(?:[*_~`]{1,2}(?:[ \t]{0,8}\n)?)?[ \t]{0,8}\\?"
 )
 
@@ -365,7 +368,9 @@ CORE_RULES: tuple[Rule, ...] = (
         # env files, YAML, JSON, INI/TOML, connection strings, HTTP headers (X-Api-Key: ...),
         # aligned configuration (key      = value).
         pattern=lazy(_SECRET_NAME + _OPERATOR + _VALUE),
-        keywords=("pass", "pwd", "secret", "token", "key", "credential"),
+        # "pw" and "cred" find chat's shorthand; "pwd" and "credential" stay for the views
+        # that take only words of three letters or more (reversed text, labelled keys).
+        keywords=("pass", "pw", "pwd", "secret", "token", "key", "cred", "credential"),
         validator=generic_secret_valid,
         generic=True,
         examples=(
@@ -385,6 +390,10 @@ CORE_RULES: tuple[Rule, ...] = (
             f"*DB password*: {fake_alnum(14)}",
             f"`api_key`: {fake_alnum(24)}",
             f"*Password:*\n{fake_alnum(14)}",  # the value under its label
+            f"PW: {fake_alnum(14)}",  # chat shorthand
+            f"creds: admin:{fake_alnum(14)}",
+            f"user/pass: admin/{fake_alnum(14)}",
+            f"password -> {fake_alnum(14)}",
         ),
         near_misses=(
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
@@ -407,6 +416,10 @@ CORE_RULES: tuple[Rule, ...] = (
             "*Password:* see the vault entry",
             "*Token:* expired",
             "password:\n  valueFrom: secretKeyRef",  # YAML: a mapping under the key
+            "upward: Zq8rT2mK9pL4xW",  # pw inside a word
+            "credit: Zq8rT2mK9pL4xW",  # cred inside a word
+            "s3://bucket/pass: Zq8rT2mK9pL4xW",  # a path segment
+            "password -> reset flow",
         ),
     ),
     Rule(
