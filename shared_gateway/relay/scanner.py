@@ -68,6 +68,9 @@ class _Attempts:
         self.failed = [0] * len(RULES)
         self.kept = [0] * len(RULES)
         self.charge = 0
+        # Per rule, whether `limit` has a reason: it can only change when an attempt is
+        # counted, so the scanner reads this flag at each keyword instead of calling it.
+        self.stopped = [False] * len(RULES)
 
     def limit(self, rule_index: int) -> str | None:
         """Why the rule may be tried no more in this message, or None."""
@@ -88,6 +91,10 @@ class _Attempts:
         else:
             self.failed[rule_index] += 1
             self.charge += _LOOKBACK_CHARGE if RULES[rule_index].lookback else 1
+        if self.charge >= MAX_CHARGE:
+            self.stopped = [True] * len(RULES)  # every rule: the message's charge is spent
+        elif self.limit(rule_index) is not None:
+            self.stopped[rule_index] = True
 
 
 def _name(rule_index: int) -> str:
@@ -274,7 +281,7 @@ def _scan_batch(
             for rule_index in dispatch[(in_tokens, exact, anchor.group())]:
                 if position < kept_until.get(rule_index, -1):
                     continue
-                skip_to = crowded(rule_index, position)
+                skip_to = crowded(rule_index, position) if attempts.stopped[rule_index] else -1
                 if skip_to >= 0:  # the rest of this string is reported: go to the next
                     if in_tokens:
                         token = bisect_left(token_joined_starts, skip_to)
