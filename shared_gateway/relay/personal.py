@@ -195,6 +195,32 @@ PERSONAL_RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        id="phone-number-jp-labelled",
+        description="Japanese phone number",
+        # Written without separators, as forms and signatures do, after its label: TEL:
+        # 0312345678, phone 09012345678. Ten digits from 0 (a fixed line) or eleven from
+        # 050/070/080/090; a bare run of ten or eleven digits is an id more often than not.
+        pattern=lazy(
+            r"(?<![A-Za-z])(?i:tel|phone|mobile|cell|fax)(?i:[ _.-]?(?:no\.?|number|#))?"
+            r"[ \t:：#=.]{0,5}(?P<secret>0(?:[1-9]\d{8}|[5789]0\d{8}))(?![\w-])"
+        ),
+        keywords=("tel", "phone", "mobile", "cell", "fax"),
+        category="phone",
+        examples=(
+            "TEL: 0312345678",
+            "tel 09012345678",
+            "Phone number: 08012345678",  # 080 mobile, eleven digits
+            "FAX:0612345678",
+        ),
+        near_misses=(
+            "hotel 0312345678",
+            "telemetry 0312345678",
+            "tel 12345678901",  # does not start with 0
+            "tel 031234567890",  # twelve digits: not a phone number
+            "phone: 0312345678-2",
+        ),
+    ),
+    Rule(
         id="phone-number-e164",
         description="international phone number",
         pattern=lazy(
