@@ -285,6 +285,7 @@ def adversarial_texts() -> Iterator[tuple[str, str, str]]:
     yield "decoders", "HTML entities", "&#65;&#x4B;&amp;amp;&lt;"
     yield "decoders", "base32-like", "JBSWY3DPEHPK3PXP" * 4 + "=== "
     yield "decoders", "reversed text", "=drowssap 7Z8x "
+    yield "decoders", "Japanese secret names", "パスワード: x "
     yield "unicode", "combining marks", "a\u0301\u0302\u0303"
     yield "unicode", "zero-width between letters", "A\u200bK\u200cI\u200dA\u2060"
     yield "unicode", "confusables", "АКІА ОРЕ ѕk-"
