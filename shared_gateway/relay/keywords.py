@@ -85,11 +85,9 @@ def keyword_finders() -> tuple[list[Finder], Dispatch]:
     finders: list[Finder] = []
     dead_runs: dict[str, LazyPattern] = {}
     for in_tokens, exact, first, guard, words in groups:
-        dead = None
-        if guard:
-            dead = dead_runs.get(guard) or dead_runs.setdefault(
-                guard, LazyPattern(f"[{re.escape(guard)}]*")
-            )
+        if guard and guard not in dead_runs:  # one pattern per guard, shared by its groups
+            dead_runs[guard] = LazyPattern(f"[{re.escape(guard)}]*")
+        dead = dead_runs.get(guard) if guard else None
         # A group of one keyword: `str.find` is as fast, and there is nothing to compile.
         finder = LiteralFinder(words[0]) if len(words) == 1 else PrefixGroup(first, words).pattern
         finders.append((in_tokens, exact, first, finder, dead))
